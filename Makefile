@@ -6,11 +6,14 @@
 #   make test       everything a fresh machine can run (unit, boot, xen); ends with "N passed, N failed"
 #   make deps       install the Debian packages the build and tests need
 #   make debug      QEMU waiting for GDB on :1234 (gdb build/xhvm.elf -ex 'target remote :1234')
+#   V=1             show the full compiler command lines
 
 CC      ?= gcc
 HOSTCC  ?= gcc
 OBJCOPY ?= objcopy
 B       := build
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 CMDLINE ?=
 
 # The library (what a hobby OS takes) and our kernel.
@@ -48,17 +51,20 @@ $(SYSINC)/xen:
 
 $(B)/k/%.o: %.c | $(SYSINC)/xen
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/k/%.o: %.S | $(SYSINC)/xen
 	@mkdir -p $(dir $@)
-	$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  AS      $<")
+	$(Q)$(CC) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/xhvm.elf: $(KOBJS) boot/kernel.ld
-	$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(KOBJS) -lgcc
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(KOBJS) -lgcc
 
 $(B)/xhvm.bin: $(B)/xhvm.elf
-	$(OBJCOPY) -O binary --remove-section=.note $< $@
+	$(Q)$(OBJCOPY) -O binary --remove-section=.note $< $@
 
 include boot/bios/bios.mk
 include tests/unit/unit.mk
