@@ -16,8 +16,9 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 CMDLINE ?=
 
-# The library (what a hobby OS takes) and our kernel.
-LIB_DIRS  := cpuid hypercall platform_pci events grant xenbus frontends frontends/console frontends/blk frontends/net
+# The library (what a hobby OS takes) and our kernel.  LIB_DIRS lists the
+# modules the kernel links today; a module joins when the kernel uses it.
+LIB_DIRS  := cpuid
 KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \

@@ -16,6 +16,7 @@ UNIT_SRCS_test_cpuid      := cpuid/cpuid.c
 UNIT_SRCS_test_pvh_parse  := boot/pvh/pvh_parse.c boot/boot_common.c
 UNIT_SRCS_test_format     := kernel/format.c
 UNIT_SRCS_test_acpi       := kernel/acpi.c
+UNIT_SRCS_test_bios_handoff := boot/bios/handoff.c boot/boot_common.c
 
 .SECONDEXPANSION:
 $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(wildcard tests/unit/*.h) | $(SYSINC)/xen

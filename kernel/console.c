@@ -1,0 +1,101 @@
+/*
+ * The console: a list of sinks, each of which gets every byte.  kprintf
+ * formats through xh_vformat into a small stack buffer that is flushed to all
+ * sinks whenever it fills, so a message of any length needs no big buffer.
+ *
+ * Single CPU for now: nothing here takes a lock.  An interrupt handler that
+ * prints while kprintf runs interleaves at buffer-size granularity.
+ */
+#include "kernel/console.h"
+#include "kernel/format.h"
+
+static struct console_sink *sinks;
+
+void console_add_sink(struct console_sink *sink)
+{
+    struct console_sink **pp = &sinks;
+
+    if (!sink || !sink->write)
+        return;
+    for (; *pp; pp = &(*pp)->next)
+        if (*pp == sink)
+            return;         /* already there: never make a cycle */
+    sink->next = NULL;
+    *pp = sink;
+}
+
+void console_init(void)
+{
+    /* Serial first: it is what every test harness reads. */
+    console_add_sink(uart16550_com1_probe());
+    console_add_sink(debugcon_probe());
+    console_add_sink(vga_text_probe());
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (struct console_sink *k = sinks; k; k = k->next)
+        k->write(s, n);
+}
+
+const struct console_sink *console_sinks(void)
+{
+    return sinks;
+}
+
+unsigned console_sink_count(void)
+{
+    unsigned n = 0;
+
+    for (const struct console_sink *k = sinks; k; k = k->next)
+        n++;
+    return n;
+}
+
+struct kbuf {
+    char buf[128];
+    size_t len;
+};
+
+static void kbuf_emit(void *ctx, const char *s, size_t n)
+{
+    struct kbuf *b = ctx;
+
+    while (n) {
+        size_t k = sizeof(b->buf) - b->len;
+        if (k > n)
+            k = n;
+        for (size_t i = 0; i < k; i++)
+            b->buf[b->len + i] = s[i];
+        b->len += k;
+        s += k;
+        n -= k;
+        if (b->len == sizeof(b->buf)) {
+            console_write(b->buf, b->len);
+            b->len = 0;
+        }
+    }
+}
+
+int kvprintf(const char *fmt, va_list ap)
+{
+    struct kbuf b;
+    int r;
+
+    b.len = 0;
+    r = xh_vformat(kbuf_emit, &b, fmt, ap);
+    if (b.len)
+        console_write(b.buf, b.len);
+    return r;
+}
+
+int kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = kvprintf(fmt, ap);
+    va_end(ap);
+    return r;
+}
