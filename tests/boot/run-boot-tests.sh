@@ -30,7 +30,7 @@ QEMU=${QEMU:-qemu-system-x86_64}
 MKIMAGE=$B/tools/mkimage
 CMDLINE_ECHO=${XH_BOOT_CMDLINE:-}
 
-ALL_CASES=(pc-32m-smp1 q35-32m-smp2 pc-4g-smp2 q35-4g-smp1 chs cmdline
+ALL_CASES=(pc-32m-smp1 q35-32m-smp2 pc-4g-smp2 q35-4g-smp1 chs cmdline fault-ud fault-pf fault-df
            truncated bad-stage2 bad-kernel no-long-mode mkimage)
 
 # ---------------------------------------------------------------- helpers
@@ -65,12 +65,12 @@ make_bad_images() {
 # contains $5 and HALT_GRACE more seconds pass, or $4 seconds pass.
 # Sets STATE (exited|halted|timeout) and RC.
 run_qemu() {
-    local c=$1 img=$2 args=$3 limit=$4 expect=${5:-} log=$R/boot-$1.log pid deadline
+    local c=$1 img=$2 args=$3 limit=$4 expect=${5:-} log=$R/boot-$1.log pid deadline drive=()
     rm -f "$log" "$R/boot-$c.e9.log"
+    [ -n "$img" ] && drive=(-drive "file=$img,format=raw,snapshot=on")
     # shellcheck disable=SC2086
     "$QEMU" -accel tcg -icount shift=0,sleep=off -rtc clock=vm -display none -nodefaults -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 $args \
-        -drive "file=$img,format=raw,snapshot=on" \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 $args "${drive[@]}" \
         -serial "file:$log" -debugcon "file:$R/boot-$c.e9.log" \
         > "$R/boot-$c.qemu.log" 2>&1 < /dev/null &
     pid=$!
@@ -162,6 +162,27 @@ bad_case() {    # CASE IMAGE QEMU-ARGS EXPECTED-MESSAGE
     fi
 }
 
+# A deliberate CPU exception (xhvm.test=ud|pf|df, PVH entry for speed): the
+# report must name the vector and show RIP (and CR2 for #PF), then the kernel
+# must power off with failure rather than hang or reset.
+fault_case() {  # CASE TEST-ARG TEXT...
+    local c=$1 arg=$2 log=$R/boot-$1.log t miss=''
+    shift 2
+    run_qemu "$c" "" "-machine q35 -m 32M -kernel $B/xhvm.elf -append xhvm.test=$arg" "$GOOD_TIMEOUT"
+    for t in "$@" "RIP 0x" "xhvm: done: FAILURE"; do
+        grep -sqaF -- "$t" "$log" || miss="${miss:+$miss, }\"$t\""
+    done
+    if [ "$STATE" = timeout ]; then
+        verdict "$c" fail "xhvm.test=$arg: no power-off within ${GOOD_TIMEOUT}s ($(last_output "$c"))"
+    elif [ "$RC" -ne 35 ]; then
+        verdict "$c" fail "xhvm.test=$arg: QEMU exited with $RC, not 35 (failure power-off)"
+    elif [ -n "$miss" ]; then
+        verdict "$c" fail "xhvm.test=$arg: exception report lacks $miss"
+    else
+        verdict "$c" ok "xhvm.test=$arg: $(grep -aF 'EXCEPTION' "$log" | head -1 | tr -d '\r'), registers shown, failure power-off"
+    fi
+}
+
 # The image builder must refuse what stage 2 could not load, and say why.
 mkimage_case() {
     local c=mkimage tap=$R/boot-mkimage.log n=0 d=$W/mkimage err rc
@@ -235,6 +256,9 @@ run_case() {
     bad-kernel)   bad_case "$1" "$W/bad-kernel.img" "-machine q35 -m 32M" "xhvm boot: kernel image is corrupt (CRC mismatch)" ;;
     no-long-mode) bad_case "$1" "$IMG" "-machine pc -m 32M -cpu qemu32" "xhvm boot: this CPU has no long mode (x86-64)" ;;
     mkimage)      mkimage_case ;;
+    fault-ud)     fault_case "$1" ud "EXCEPTION #UD (vector 6)" ;;
+    fault-pf)     fault_case "$1" pf "EXCEPTION #PF (vector 14)" "CR2 0x0000001000000000" ;;
+    fault-df)     fault_case "$1" df "EXCEPTION #DF (vector 8)" ;;
     *)            echo "boot-$1: FAIL unknown case (cases: ${ALL_CASES[*]})"
                   echo "boot-$1: 0 passed, 1 failed, 0 skipped"
                   echo "0 1 0" > "$R/boot-$1.summary" ;;
