@@ -4,6 +4,7 @@
 #   make run        boot xhvm as an HVM guest on Xen (xl on a Xen host, else nested Xen in QEMU)
 #   make run-qemu   boot the disk image in plain QEMU (no Xen) with the console on this terminal
 #   make test       everything a fresh machine can run (unit, boot, xen); ends with "N passed, N failed"
+#   make bench      boot cost in guest TSC cycles (deterministic icount) and image sizes
 #   make deps       install the Debian packages the build and tests need
 #   make debug      QEMU waiting for GDB on :1234 (gdb build/xhvm.elf -ex 'target remote :1234')
 #   V=1             show the full compiler command lines
@@ -77,6 +78,9 @@ deps:
 
 test: test-unit test-boot $(if $(wildcard tests/xen/xen.mk),test-xen)
 	@tools/tap-total $(B)/results/*.summary
+
+bench: all
+	@tools/bench-boot
 
 run-qemu: all
 	qemu-system-x86_64 -accel tcg -machine q35 -m 128 -drive file=$(B)/xhvm.img,format=raw,snapshot=on \

@@ -59,12 +59,14 @@ xh_entry32:
     jnc     no_long_mode
     movl    %edx, %ebp              /* keep 0x80000001:EDX for the NX bit */
 
-    /* Zero .bss; the page tables and the boot stack live there. */
+    /* Zero .bss; the page tables and the boot stack live there.  Both ends
+     * are 16-byte aligned (boot/kernel.ld), so whole dwords. */
     movl    $__bss_start, %edi
     movl    $__bss_end, %ecx
     subl    %edi, %ecx
+    shrl    $2, %ecx
     xorl    %eax, %eax
-    rep stosb
+    rep stosl
 
     /* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages. */
     movl    $boot_pdpt + (PTE_P | PTE_W), boot_pml4
