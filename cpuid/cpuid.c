@@ -124,7 +124,7 @@ void xh_cpuid_decode(xh_cpuid_fn fn, void *ctx, struct xh_cpuid_info *out)
     }
 }
 
-static void native_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, struct xh_cpuid_regs *r)
+void xh_cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, struct xh_cpuid_regs *r)
 {
     (void)ctx;
     xh_cpuid(leaf, subleaf, r);
@@ -132,7 +132,7 @@ static void native_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, struct xh_c
 
 void xh_cpuid_probe(struct xh_cpuid_info *out)
 {
-    xh_cpuid_decode(native_cpuid, NULL, out);
+    xh_cpuid_decode(xh_cpuid_native, NULL, out);
 }
 
 const char *xh_hv_kind_name(enum xh_hv_kind kind)

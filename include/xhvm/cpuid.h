@@ -61,6 +61,48 @@ typedef void (*xh_cpuid_fn)(void *ctx, uint32_t leaf, uint32_t subleaf, struct x
 void xh_cpuid_decode(xh_cpuid_fn fn, void *ctx, struct xh_cpuid_info *out);
 /* The same on this CPU. */
 void xh_cpuid_probe(struct xh_cpuid_info *out);
+/* The CPUID source for "this CPU" (ctx unused), for the functions below. */
+void xh_cpuid_native(void *ctx, uint32_t leaf, uint32_t subleaf, struct xh_cpuid_regs *r);
+
+/*
+ * One hypervisor interface, in the style of Xen's own guest support
+ * (xen/arch/x86/guest/hypervisor.c: probe, setup, ap_setup, resume).
+ *
+ * Only the type and the CPUID-only probe live here: cpuid/ must not make
+ * hypercalls (design.md section 2), so the Xen instance, whose setup installs
+ * the hypercall path and reads XENVER_version/XENVER_get_features, lives one
+ * layer up in hypercall/xen_ops.c (xh_xen_hypervisor_ops in
+ * <xhvm/hypercall.h>).  A list of instances is handed to
+ * xh_hypervisor_select() by the caller, so nothing here points upwards.
+ * Per-vCPU and resume work of the modules above hypercall/ (vcpu_info, event
+ * channels, delivery) has its own entry points in <xhvm/events.h>; the
+ * top-level init calls them after these.
+ */
+#define XH_HV_SETUP_HYPERCALL_PAGE (1u << 0)    /* setup flag: use the hypercall page, not VMCALL/VMMCALL */
+
+struct xh_hypervisor_ops {
+    const char *name;
+    /* CPUID only: fill *info; 0 when this interface is present, else < 0. */
+    int (*probe)(xh_cpuid_fn fn, void *ctx, struct xh_cpuid_info *info);
+    /* Once, on the boot CPU, after probe: make the interface usable. */
+    int (*setup)(const struct xh_cpuid_info *info, unsigned flags);
+    /* On each further CPU (cpu = the OS's CPU index), after setup. */
+    int (*ap_setup)(const struct xh_cpuid_info *info, unsigned cpu);
+    /* After a suspend/resume or migration, on the boot CPU. */
+    int (*resume)(const struct xh_cpuid_info *info);
+};
+
+/* Xen's probe: the viridian-safe leaf scan; 0 if Xen, -XEN_ENODEV if not.
+ * fn may be NULL for this CPU. */
+int xh_xen_probe(xh_cpuid_fn fn, void *ctx, struct xh_cpuid_info *info);
+
+/*
+ * Run each instance's probe in list order and return the first that claims
+ * the machine (with *info filled by it), or NULL with *info describing what
+ * CPUID showed.  fn may be NULL for this CPU.
+ */
+const struct xh_hypervisor_ops *xh_hypervisor_select(const struct xh_hypervisor_ops *const *list, unsigned n,
+                                                     xh_cpuid_fn fn, void *ctx, struct xh_cpuid_info *info);
 
 const char *xh_hv_kind_name(enum xh_hv_kind kind);
 const char *xh_cpu_vendor_name(enum xh_cpu_vendor v);

@@ -27,3 +27,19 @@ $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(wildcard tests/unit/*.h) | $(SY
 .PHONY: test-unit
 test-unit: deps $(UNIT_BINS)
 	@tests/unit/run-unit-tests.sh $(B)/results/unit.summary $(UNIT_BINS)
+
+# libxhvm lower half (cpuid/ hypercall/ platform_pci/ events/) on the fake OS,
+# the scriptable Xen and the fake port space (tests/unit/fake_*.c).
+XH_LOWER_SRCS := $(wildcard cpuid/*.c hypercall/*.c platform_pci/*.c events/*.c) \
+                 tests/unit/fake_os.c tests/unit/fake_xen.c tests/unit/fake_io.c
+UNIT_SRCS_test_hypercall    := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_platform_pci := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_unplug       := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_callback_via := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_evtchn_2l    := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_evtchn_fifo  := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_evtchn       := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_pvclock      := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_delivery     := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_timer        := $(XH_LOWER_SRCS)
+UNIT_SRCS_test_events_init  := $(XH_LOWER_SRCS)
