@@ -19,7 +19,7 @@ CMDLINE ?=
 
 # The library (what a hobby OS takes) and our kernel.  LIB_DIRS lists the
 # modules the kernel links today; a module joins when the kernel uses it.
-LIB_DIRS  := cpuid
+LIB_DIRS  := cpuid hypercall platform_pci events
 KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \

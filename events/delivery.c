@@ -94,6 +94,7 @@ static void skip(enum xh_delivery_mode m, const char *why, long rc)
 
 static int try_vector(const struct xh_cpuid_info *info)
 {
+    unsigned long flags;
     long rc;
 
     if (!info || !(info->hvm_features & XEN_HVM_CPUID_UPCALL_VECTOR)) {
@@ -105,13 +106,21 @@ static int try_vector(const struct xh_cpuid_info *info)
         skip(XH_DELIVERY_VECTOR, "no IDT vector", rc);
         return (int)rc;
     }
+    /* Xen injects the vector from inside this hypercall when an upcall is
+     * already pending (hvm_assert_evtchn_irq), so the handler must know it
+     * has to EOI before the vector is armed: a missed EOI leaves the vLAPIC's
+     * in-service bit set and blocks this and every lower-priority vector. */
+    flags = xh_os_irq_save();
+    mode = XH_DELIVERY_VECTOR;
     rc = set_upcall_vector(0);
     if (rc < 0) {
+        mode = XH_DELIVERY_AUTO;
+        xh_os_irq_restore(flags);
         skip(XH_DELIVERY_VECTOR, "HVMOP_set_evtchn_upcall_vector", rc);
         return (int)rc;
     }
     vector_armed[0] = true;
-    mode = XH_DELIVERY_VECTOR;
+    xh_os_irq_restore(flags);
     rc = set_callback_irq(1);
     if (rc < 0)
         xh_os_log(XH_LOG_WARN, "events: HVM_PARAM_CALLBACK_IRQ=1 (enlightened-guest hint) failed: %s (%ld); "
@@ -215,6 +224,24 @@ static int try_mode(enum xh_delivery_mode m, const struct xh_cpuid_info *info, c
     }
 }
 
+/*
+ * Run the upcall once by hand after arming a path.  Xen injects an upcall only
+ * when evtchn_upcall_pending goes from 0 to 1 (vcpu_mark_events_pending in
+ * xen/common/event_channel.c), and VCPUOP_register_vcpu_info leaves it at 1
+ * ("everything pending") from a moment when no path was armed yet: until the
+ * guest clears it, no event would ever interrupt again.
+ */
+static void catch_up(unsigned cpu)
+{
+    unsigned long flags;
+
+    if (!xh_evtchn_ops())
+        return;
+    flags = xh_os_irq_save();
+    xh_evtchn_upcall(cpu);
+    xh_os_irq_restore(flags);
+}
+
 int xh_delivery_setup(const struct xh_cpuid_info *info, const struct xh_platform_pci *pdev,
                       enum xh_delivery_mode want, enum xh_delivery_mode *chosen)
 {
@@ -248,6 +275,7 @@ int xh_delivery_setup(const struct xh_cpuid_info *info, const struct xh_platform
     }
     if (chosen)
         *chosen = mode;
+    catch_up(0);
     return rc;
 }
 
@@ -267,6 +295,7 @@ int xh_delivery_cpu_setup(unsigned cpu)
         return (int)rc;
     }
     vector_armed[cpu] = true;
+    catch_up(cpu);
     return 0;
 }
 
@@ -285,6 +314,8 @@ int xh_delivery_resume(void)
     if (rc < 0)
         xh_os_log(XH_LOG_ERROR, "events: re-arming delivery %s after resume failed: %s (%ld)",
                   xh_delivery_name(mode), xh_xen_errno_name(rc), rc);
+    else
+        catch_up(0);
     return (int)rc;
 }
 

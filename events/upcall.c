@@ -22,6 +22,12 @@
 
 static bool in_upcall[XH_MAX_CPUS];
 static unsigned storm_reports;
+static uint64_t upcalls[XH_MAX_CPUS];
+
+uint64_t xh_evtchn_upcall_count(unsigned cpu)
+{
+    return cpu < XH_MAX_CPUS ? upcalls[cpu] : 0;
+}
 
 void xh_evtchn_upcall(unsigned cpu)
 {
@@ -36,6 +42,7 @@ void xh_evtchn_upcall(unsigned cpu)
     if (in_upcall[cpu])
         return;
     in_upcall[cpu] = true;
+    upcalls[cpu]++;
 
     for (round = 0; round < MAX_ROUNDS; round++) {
         __atomic_store_n(&vi->evtchn_upcall_pending, 0, __ATOMIC_SEQ_CST);
@@ -53,5 +60,6 @@ void xh_evtchn_upcall(unsigned cpu)
 void xh_upcall_forget(void)
 {
     __builtin_memset(in_upcall, 0, sizeof(in_upcall));
+    __builtin_memset(upcalls, 0, sizeof(upcalls));
     storm_reports = 0;
 }

@@ -25,6 +25,7 @@
 #include "kernel/tap.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
+#include "kernel/xen.h"
 
 void kmain(const struct xh_boot_info *bi) __attribute__((noreturn));
 
@@ -280,6 +281,7 @@ void kmain(const struct xh_boot_info *bi)
     cpu_irq_enable();
 
     hv_report(&cpuid_info);
+    xen_init_and_check(&cpuid_info, bi->cmdline);
 
     check_console();
     check_boot(bi);

@@ -142,6 +142,8 @@ void xh_evtchn_dispatch(unsigned cpu, evtchn_port_t port, void *ctx);
  * Called by the delivery interrupt handlers, and in poll mode by the waits.
  */
 void xh_evtchn_upcall(unsigned cpu);
+/* How many upcalls cpu has run (interrupts, polls and catch-ups): diagnostics. */
+uint64_t xh_evtchn_upcall_count(unsigned cpu);
 
 /* ---- delivery (events/delivery.c, design.md section 4) -------------------- */
 

@@ -19,6 +19,8 @@ static struct {
     uint32_t uv_vcpu;
     uint8_t uv_vector;
     long uv_rc;                 /* answer to HVMOP_set_evtchn_upcall_vector */
+    bool uv_inject;             /* deliver the vector from inside that hypercall */
+    unsigned eois_at_inject;
     long param_rc[4];           /* answers to successive HVM_PARAM_CALLBACK_IRQ writes */
     bool callback_feature;
 } hv;
@@ -46,6 +48,13 @@ static long hvm_op(void *ctx, unsigned long op, unsigned long a2, unsigned long 
         hv.upcall_vectors++;
         hv.uv_vcpu = u->vcpu;
         hv.uv_vector = u->vector;
+        if (hv.uv_inject && hv.uv_rc == 0) {
+            /* Xen 4.17 asserts the vector at once when an upcall is already
+             * pending (hvm_assert_evtchn_irq): the guest takes it as soon as
+             * interrupts are on, possibly before the hypercall "returns". */
+            fake_os.vector_handler(fake_os.vector_arg);
+            hv.eois_at_inject = fake_os.eois;
+        }
         return hv.uv_rc;
     }
     return -XEN_ENOSYS;
@@ -108,6 +117,16 @@ static void test_auto_picks_per_vcpu_vector(void **s)
     fake_os.vector_handler(fake_os.vector_arg);
     assert_int_equal(fake_os.eois, 1);
     assert_int_equal(r.n, 1);
+}
+
+/* Regression (seen on Xen 4.17): the vector injected while it is being armed
+ * must be EOI'd, or the vLAPIC keeps it in service and blocks it for good. */
+static void test_vector_injected_during_arming_is_eoid(void **s)
+{
+    hv.uv_inject = true;
+    assert_int_equal(xh_delivery_setup(&info, &pdev, XH_DELIVERY_AUTO, NULL), 0);
+    assert_int_equal(xh_delivery_mode(), XH_DELIVERY_VECTOR);
+    assert_int_equal(hv.eois_at_inject, 1);
 }
 
 static void test_vector_hint_failure_keeps_vector(void **s)
@@ -303,6 +322,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_auto_picks_per_vcpu_vector, setup),
+        cmocka_unit_test_setup(test_vector_injected_during_arming_is_eoid, setup),
         cmocka_unit_test_setup(test_vector_hint_failure_keeps_vector, setup),
         cmocka_unit_test_setup(test_no_upcall_vector_feature_gives_callback, setup),
         cmocka_unit_test_setup(test_upcall_vector_hypercall_failure_gives_callback, setup),
