@@ -26,6 +26,7 @@
 #include "kernel/timer.h"
 #include "kernel/trace.h"
 #include "kernel/xen.h"
+#include "kernel/xen_bench.h"
 
 void kmain(const struct xh_boot_info *bi) __attribute__((noreturn));
 
@@ -298,5 +299,7 @@ void kmain(const struct xh_boot_info *bi)
     failed = tap_finish();
     trace_mark("self-checks done");
     trace_print();
+    if (cmdline_has(bi->cmdline, "xhvm.bench"))
+        xen_bench(&cpuid_info);
     power_off(failed == 0);
 }
