@@ -11,6 +11,7 @@
  * A CPU without long mode gets a message on COM1 and port 0xe9, then halts.
  */
 #include "entry_magic.h"
+#include "long_mode_check.h"
 
 #define CR0_PE      (1 << 0)
 #define CR0_WP      (1 << 16)
@@ -36,27 +37,7 @@ xh_entry32:
     movl    %eax, xh_tsc_entry32
     movl    %edx, xh_tsc_entry32 + 4
 
-    /* Long mode? CPUID must exist (EFLAGS.ID toggles), then 0x80000001:EDX.LM. */
-    pushfl
-    popl    %eax
-    movl    %eax, %ecx
-    xorl    $(1 << 21), %eax
-    pushl   %eax
-    popfl
-    pushfl
-    popl    %eax
-    pushl   %ecx
-    popfl
-    cmpl    %eax, %ecx
-    je      no_long_mode
-    movl    $0x80000000, %eax
-    cpuid
-    cmpl    $0x80000001, %eax
-    jb      no_long_mode
-    movl    $0x80000001, %eax
-    cpuid
-    btl     $29, %edx
-    jnc     no_long_mode
+    XH_CHECK_LONG_MODE no_long_mode
     movl    %edx, %ebp              /* keep 0x80000001:EDX for the NX bit */
 
     /* Zero .bss; the page tables and the boot stack live there.  Both ends

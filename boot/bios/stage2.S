@@ -16,6 +16,7 @@
  */
 #include "image.h"
 #include "handoff.h"
+#include "../long_mode_check.h"
 
 #define SEL_CODE16      0x08            /* 64 KiB code, base 0: the way back to real mode */
 #define SEL_DATA16      0x20            /* 64 KiB data, base 0: real-mode-compatible limits */
@@ -141,27 +142,7 @@ stage2_main:
 
 /* Long mode needs CPUID (EFLAGS.ID toggles) and 0x80000001:EDX bit 29. */
 check_cpu:
-    pushfl
-    popl    %eax
-    movl    %eax, %ecx
-    xorl    $(1 << 21), %eax
-    pushl   %eax
-    popfl
-    pushfl
-    popl    %eax
-    pushl   %ecx
-    popfl
-    xorl    %ecx, %eax
-    testl   $(1 << 21), %eax
-    jz      1f
-    movl    $0x80000000, %eax
-    cpuid
-    cmpl    $0x80000001, %eax
-    jb      1f
-    movl    $0x80000001, %eax
-    cpuid
-    btl     $29, %edx
-    jnc     1f
+    XH_CHECK_LONG_MODE 1f
     ret
 1:  movw    $msg_no_lm, %si
     jmp     die
