@@ -300,17 +300,38 @@ run_scenario() {
     save_results
 }
 
+# after_port_io XENCTX: the code bytes xenctx shows ("... e6 e9 <48> ...", RIP
+# marked) end, before RIP, with an in/out: e4-e7 ib (port in the byte after)
+# or ec-ef (port in %dx).
+after_port_io() {
+    local before
+    before=$(grep -a -m1 -A1 '^Code (instr addr' "$1" 2>/dev/null | tail -n 1 | sed -n 's/ *<.*//p')
+    [ -n "$before" ] || return 1
+    set -- $before
+    [ $# -ge 2 ] || return 1
+    eval "local last=\${$#} prev=\${$(($# - 1))}"
+    case "$last" in ec|ed|ee|ef) return 0 ;; esac
+    case "$prev" in e4|e5|e6|e7) return 0 ;; esac
+    return 1
+}
+
 # not_the_guest DIR: prints why a reboot/crash is the nested machine's fault,
 # not the guest's, so the scenario is worth one more try:
 #  - Xen's dump of the dying vCPU shows Xen's own CS:RIP (e008:ffff82d0...)
 #    as the guest's state: QEMU 7.2's emulated SVM lost the guest's state on a
 #    #VMEXIT (seen on a port I/O exit, ~1 run in 30, hvmloader or the kernel);
+#  - a triple fault whose RIP is the instruction right after a port I/O
+#    instruction (in/out): the I/O exit completed and the very next, plain
+#    instruction "faulted", which only a corrupted VM state on resume can do
+#    (the same emulated-SVM flake seen from the guest's side);
 #  - the firmware died before any of the guest's code ran (no COM1/PV console
 #    output, SeaBIOS never said "Booting from").
 not_the_guest() {
     grep -qE '^END=(reboot|crash)$' "$1/result" || return 1
     if grep -aqE '^\(XEN\) RIP: +e008:\[<ffff82d0' "$1/xl-dmesg.txt"; then
         echo "the emulated SVM lost the guest's state (Xen's dump shows Xen's own RIP as the guest's)"
+    elif grep -aq 'Triple fault' "$1/xl-dmesg.txt" && after_port_io "$1/xenctx.txt"; then
+        echo "a triple fault on the instruction right after a port I/O exit (the emulated SVM corrupted the resumed state)"
     elif [ ! -s "$1/com1.log" ] && [ ! -s "$1/pvcon.log" ] && ! grep -aq 'Booting from' "$1/e9.log"; then
         echo "hvmloader/SeaBIOS died before the guest's code ran"
     else
