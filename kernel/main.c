@@ -196,11 +196,16 @@ static void check_timer(void)
     pit_ok = pit_delay_us(100000);
     n = timer_ticks() - t0;
     tap_note("timer: %lu ticks in 100 ms of PIT time (expect %u)", n, TIMER_HZ / 10);
-    if (pit_ok)
-        xh_snprintf(why, sizeof(why), "only %lu ticks in 100 ms", n);
-    else
+    /* "Arrive", at a plausible rate: under Xen on a loaded (nested) host the
+     * emulated timers lose ticks against each other, so only absence or a
+     * wildly wrong rate (a mis-programmed divider or count) fails. */
+    if (!pit_ok)
         xh_snprintf(why, sizeof(why), "the PIT wait failed (%lu ticks)", n);
-    tap_check(pit_ok && n >= 5, why, "timer: LAPIC timer ticks arrive");
+    else if (n == 0)
+        xh_snprintf(why, sizeof(why), "no tick in 100 ms");
+    else
+        xh_snprintf(why, sizeof(why), "%lu ticks in 100 ms: more than 3x the programmed rate", n);
+    tap_check(pit_ok && n >= 1 && n <= 3 * (TIMER_HZ / 10), why, "timer: LAPIC timer ticks arrive");
 
     /* Lower bound only: a slow host may stretch the wait, never shorten it. */
     pit_ch2_start(PIT_HZ * 20 / 1000);
@@ -240,8 +245,9 @@ static void check_ioapic_pit(void)
     if (r)
         xh_snprintf(why, sizeof(why), "GSI %u has no IOAPIC pin", gsi);
     else
-        xh_snprintf(why, sizeof(why), "only %lu interrupts in 100 ms", n);
-    tap_check(r == 0 && n >= 3, why, "ioapic: PIT IRQ 0 arrives through the IOAPIC");
+        xh_snprintf(why, sizeof(why), "no interrupt in 100 ms");
+    /* A stretched wait on a slow host only adds interrupts: no upper bound. */
+    tap_check(r == 0 && n >= 1, why, "ioapic: PIT IRQ 0 arrives through the IOAPIC");
 }
 
 static void check_no_stray_interrupts(void)

@@ -29,6 +29,12 @@ static void on_bench_ipi(evtchn_port_t port, void *arg)
     ipi_seen_tsc = xh_rdtsc();
 }
 
+static bool seen(void *ctx)
+{
+    (void)ctx;
+    return ipi_seen_tsc != 0;
+}
+
 static void bench_hypercalls(const struct xh_cpuid_info *ci)
 {
     enum xh_hc_method was = xh_hypercall_method();
@@ -63,19 +69,13 @@ static void bench_ipi(void)
         return;
     }
     for (i = 0; i < IPI_ROUNDS; i++) {
-        uint64_t spins = 0;
-
         ipi_seen_tsc = 0;
         t0 = xh_rdtsc();
         if (xh_evtchn_send(port) < 0)
             break;
-        /* Vector modes interrupt us right away; INTx and poll need the
-         * upcall to run, which xh_wait_until arranges. */
-        while (!ipi_seen_tsc && ++spins < 1000000)
-            __asm__ volatile("sti; pause; cli" ::: "memory");
-        if (!ipi_seen_tsc)
-            xh_sleep_ns(1000000);
-        if (!ipi_seen_tsc)
+        /* Vector modes take the interrupt as soon as IF is set; INTx waits
+         * for the IOAPIC; poll mode needs the wait to run the upcall. */
+        if (xh_wait_until(seen, NULL, 100000000ull) < 0 && !ipi_seen_tsc)
             continue;
         if (ipi_seen_tsc - t0 < min)
             min = ipi_seen_tsc - t0;
