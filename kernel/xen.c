@@ -71,6 +71,14 @@ static void dump_port(evtchn_port_t port)
              cpu_irq_enabled() ? "on" : "off");
 }
 
+static uint64_t timer_fired0;
+
+static bool timer_has_fired(void *ctx)
+{
+    (void)ctx;
+    return xh_timer_fired(0) > timer_fired0;
+}
+
 static bool reached(void *ctx)
 {
     const volatile unsigned *counter = ctx;
@@ -227,10 +235,16 @@ static void check_events(const struct xh_cpuid_info *ci, const struct xh_platfor
               "timer: pvclock is monotonic (%s)", xh_pvclock_trusted() ? "trusted" : "not flagged safe by Xen");
 
     {
-        uint64_t fired0 = xh_timer_fired(0), start = xh_pvclock_ns(), slept;
+        uint64_t start = xh_pvclock_ns(), slept;
+        timer_fired0 = xh_timer_fired(0);
         err = xh_sleep_ns(10 * MS);
         slept = xh_pvclock_ns() - start;
-        tap_check(!err && slept >= 10 * MS && xh_timer_fired(0) > fired0,
+        /* Another interrupt (the 100 Hz LAPIC tick) can end the sleep once
+         * the clock passed the deadline but before Xen's VIRQ_TIMER for it
+         * arrived: give the timer a short grace to show that it fires. */
+        if (!err && xh_timer_fired(0) == timer_fired0)
+            xh_wait_until(timer_has_fired, NULL, 20 * MS);
+        tap_check(!err && slept >= 10 * MS && xh_timer_fired(0) > timer_fired0,
                   err ? xh_xen_errno_name(err) : slept < 10 * MS ? "woke early" : "VIRQ_TIMER never fired",
                   "timer: single-shot timer wakes a 10 ms sleep (slept %llu us)", (unsigned long long)(slept / 1000));
     }

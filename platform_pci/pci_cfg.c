@@ -37,20 +37,28 @@ static bool cfg_args_ok(unsigned bus, unsigned dev, unsigned fn, unsigned off, u
     return off <= 256 - width && (off & (width - 1)) == 0;
 }
 
-static uint32_t cfg_address(unsigned bus, unsigned dev, unsigned fn, unsigned off)
+/*
+ * Validate, take the lock and point CONFIG_ADDRESS at the register: returns
+ * the CONFIG_DATA port to access (the byte lane of off), or 0 on bad
+ * arguments.  The caller does the access and unlock_cfg(*flags).
+ */
+static uint16_t cfg_select(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width,
+                           unsigned long *flags)
 {
-    return 0x80000000u | (bus << 16) | (dev << 11) | (fn << 8) | (off & 0xfcu);
+    if (!cfg_args_ok(bus, dev, fn, off, width))
+        return 0;
+    *flags = lock_cfg();
+    xh_pio_out32(XH_PCI_CFG_ADDR, 0x80000000u | (bus << 16) | (dev << 11) | (fn << 8) | (off & 0xfcu));
+    return (uint16_t)(XH_PCI_CFG_DATA + (off & 3));
 }
 
 int xh_pci_cfg_read(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width, uint32_t *val)
 {
-    uint16_t port = (uint16_t)(XH_PCI_CFG_DATA + (off & 3));
     unsigned long flags;
+    uint16_t port = cfg_select(bus, dev, fn, off, width, &flags);
 
-    if (!cfg_args_ok(bus, dev, fn, off, width))
+    if (!port)
         return -XEN_EINVAL;
-    flags = lock_cfg();
-    xh_pio_out32(XH_PCI_CFG_ADDR, cfg_address(bus, dev, fn, off));
     if (width == 1)
         *val = xh_pio_in8(port);
     else if (width == 2)
@@ -63,13 +71,11 @@ int xh_pci_cfg_read(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsig
 
 int xh_pci_cfg_write(unsigned bus, unsigned dev, unsigned fn, unsigned off, unsigned width, uint32_t val)
 {
-    uint16_t port = (uint16_t)(XH_PCI_CFG_DATA + (off & 3));
     unsigned long flags;
+    uint16_t port = cfg_select(bus, dev, fn, off, width, &flags);
 
-    if (!cfg_args_ok(bus, dev, fn, off, width))
+    if (!port)
         return -XEN_EINVAL;
-    flags = lock_cfg();
-    xh_pio_out32(XH_PCI_CFG_ADDR, cfg_address(bus, dev, fn, off));
     if (width == 1)
         xh_pio_out8(port, (uint8_t)val);
     else if (width == 2)
