@@ -16,6 +16,7 @@
 #include <xhvm/x86.h>
 
 #include "console.h"
+#include "irq.h"
 
 #define HC_ITERATIONS  2000u
 #define IPI_ROUNDS     200u
@@ -93,17 +94,16 @@ static void bench_ipi(void)
 
 void xen_bench(const struct xh_cpuid_info *ci)
 {
-    unsigned long flags;
+    bool irqs_were_on = cpu_irq_enabled();
 
     if (!ci->xen || xh_hypercall_method() == XH_HC_NONE) {
         kprintf("bench: not on Xen: nothing to measure\n");
         return;
     }
-    flags = 0;
-    __asm__ volatile("pushfq; popq %0" : "=r"(flags));
     bench_hypercalls(ci);
     if (xh_evtchn_ops())
         bench_ipi();
-    if (flags & (1ul << 9))
-        __asm__ volatile("sti");
+    /* The waits in bench_ipi() leave interrupts off. */
+    if (irqs_were_on)
+        cpu_irq_enable();
 }
