@@ -69,6 +69,12 @@ int xh_xen_version_init(void);
 uint32_t xh_xen_version(void);          /* XENVER_version: major << 16 | minor; 0 if unknown */
 bool xh_xen_feature(unsigned bit);      /* XENFEAT_* from xen/include/public/features.h */
 
+/* ---- HVM params (hypercall/hvm_param.c) ---------------------------------- */
+
+/* HVMOP_get_param / HVMOP_set_param on DOMID_SELF (xen/include/public/hvm/params.h). */
+int xh_hvm_get_param(uint32_t index, uint64_t *value);
+int xh_hvm_set_param(uint32_t index, uint64_t value);
+
 /* The Xen instance of struct xh_hypervisor_ops (see <xhvm/cpuid.h>). */
 extern const struct xh_hypervisor_ops xh_xen_hypervisor_ops;
 
