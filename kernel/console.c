@@ -11,6 +11,11 @@
 
 static struct console_sink *sinks;
 
+/* The start of the boot's output, for sinks that attach late. */
+static char history[CONSOLE_HISTORY];
+static size_t history_len;
+static bool history_cut;
+
 void console_add_sink(struct console_sink *sink)
 {
     struct console_sink **pp = &sinks;
@@ -34,8 +39,44 @@ void console_init(void)
 
 void console_write(const char *s, size_t n)
 {
+    size_t keep = sizeof(history) - history_len;
+
+    if (keep > n)
+        keep = n;
+    for (size_t i = 0; i < keep; i++)
+        history[history_len + i] = s[i];
+    history_len += keep;
+    history_cut |= keep < n;
     for (struct console_sink *k = sinks; k; k = k->next)
-        k->write(s, n);
+        if (!k->muted)
+            k->write(s, n);
+}
+
+void console_add_sink_replay(struct console_sink *sink)
+{
+    static const char cut[] = "\n[console: earlier output was longer than the history kept; the rest is lost here]\n";
+
+    if (!sink || !sink->write)
+        return;
+    sink->write(history, history_len);
+    if (history_cut)
+        sink->write(cut, sizeof(cut) - 1);
+    console_add_sink(sink);
+}
+
+bool console_mute(const char *name, bool mute)
+{
+    for (struct console_sink *k = sinks; k; k = k->next) {
+        const char *a = k->name, *b = name;
+
+        while (*a && *a == *b)
+            a++, b++;
+        if (*a == *b) {
+            k->muted = mute;
+            return true;
+        }
+    }
+    return false;
 }
 
 const struct console_sink *console_sinks(void)

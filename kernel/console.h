@@ -12,11 +12,20 @@ struct console_sink {
     struct console_sink *next;
     const char *detail;         /* optional: what the probe found, for the boot report */
     bool unconfirmed;           /* written blind: the probe could not see the device */
+    bool muted;                 /* skipped by console_write (console_mute) */
 };
 
 void console_init(void);                     /* COM1, 0xe9, VGA text when present */
 void console_add_sink(struct console_sink *sink);
 void console_write(const char *s, size_t n);
+/*
+ * Add a sink that appears late (the Xen PV console) and first give it what
+ * was printed before, up to CONSOLE_HISTORY bytes, so its log is complete.
+ */
+#define CONSOLE_HISTORY 32768
+void console_add_sink_replay(struct console_sink *sink);
+/* Stop (or resume) writing to a sink; false when no sink has that name. */
+bool console_mute(const char *name, bool mute);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

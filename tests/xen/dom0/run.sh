@@ -149,11 +149,17 @@ watch_output() {
 # run_scenario INDEX COUNT NAME
 run_scenario() {
     local idx=$1 count=$2 name=$3 in=$IN/scenarios/$3 dir=$OUT/$3 tag="[$1/$2 $3]"
-    local TIMEOUT=120 SILENCE=$SILENCE GRACE=$GRACE EXPECT_TEXT= DISK_SERIAL=
+    local TIMEOUT=120 SILENCE=$SILENCE GRACE=$GRACE EXPECT_TEXT= DISK_SERIAL= EXPECT_END=poweroff
+    local -a act_re=() act_cmd=() act_done=()
     local dev= dom rc domid= xlpid= state= end= reason= n=0 d f u
     local c_create c_created= c_first= first_src= c_plan= c_last= c_end=
     mkdir -p "$dir"
     . "$in/meta"
+    if [ -s "$in/actions" ]; then
+        while IFS=$'\t' read -r f u; do
+            [ -n "$f" ] && { act_re+=("$f"); act_cmd+=("$u"); act_done+=(0); }
+        done < "$in/actions"
+    fi
     if [ -n "$DISK_SERIAL" ]; then
         dev=$(disk_by_serial "$DISK_SERIAL") || {
             say "$tag ERROR: its disk (outer virtio serial $DISK_SERIAL) is not in dom0"
@@ -172,7 +178,13 @@ run_scenario() {
         [ "$MODE" = test ] && printf '=== %s ===\r\n' "$name" > /dev/ttyS1
     fi
     watch_output "$com1" "$dir/.first-com1" $sink
-    watch_output "$pvcon" "$dir/.first-pvcon" /dev/null
+    # make run: the PV console follows COM1 on the terminal (the kernel moves
+    # there and replays its earlier output)
+    if [ "$MODE" = run ] && [ "$sink" != /dev/null ]; then
+        watch_output "$pvcon" "$dir/.first-pvcon" /dev/ttyS1
+    else
+        watch_output "$pvcon" "$dir/.first-pvcon" /dev/null
+    fi
 
     say "$tag xl create (timeout $TIMEOUT s)"
     now; c_create=$NOW
@@ -220,6 +232,10 @@ run_scenario() {
             : > "$dir/.quiet-since"
             dsecs d $c_create $c_plan
             say "$tag TAP plan (end of self-checks) after $d s"
+        fi
+        # the scenario's dom0 actions, each once its trigger line shows up
+        if [ ${#act_re[@]} -gt 0 ] && [ $((n % 2)) = 0 ] && [ -n "$c_first" ]; then
+            run_actions "$tag" "$dir" "$dom" "$domid" "$com1" "$pvcon" "$e9"
         fi
         # after the plan, GRACE counts from the guest's last COM1/PV console output
         # (it may still print, e.g. its boot trace, before powering off)
@@ -294,10 +310,30 @@ run_scenario() {
         echo "T_PLAN=$t_plan"
         echo "T_END=$t_end"
         echo "WATCH_ROUNDS=$n"
+        echo "EXPECT_END=$EXPECT_END"
+        echo "ACTIONS_RUN=$(IFS=+; echo "${act_done[*]}")"
     } > "$dir/result"
     dsecs d $c_create $c_end
     say "$tag ended: $end after $d s"
     save_results
+}
+
+# run_actions TAG DIR DOM DOMID LOG...: runs each pending action of the
+# current scenario (act_re/act_cmd/act_done of run_scenario) whose REGEX
+# matches a line of the guest's logs; marks it done (1, or 2 when it failed).
+run_actions() {
+    local tag=$1 dir=$2 dom=$3 domid=$4 i rc tty; shift 4
+    for i in "${!act_re[@]}"; do
+        [ "${act_done[$i]}" = 0 ] || continue
+        grep -aqE -- "${act_re[$i]}" "$@" 2>/dev/null || continue
+        tty=$(xenstore-read "/local/domain/$domid/console/tty" 2>/dev/null)
+        say "$tag action: ${act_cmd[$i]}"
+        { echo "# $(cut -d' ' -f1 /proc/uptime) trigger: ${act_re[$i]}"; echo "# command: ${act_cmd[$i]}"; } >> "$dir/actions.log"
+        DOM=$dom DOMID=$domid TTY=$tty timeout -k 5 30 bash -c "${act_cmd[$i]}" >> "$dir/actions.log" 2>&1
+        rc=$?
+        echo "# status $rc" >> "$dir/actions.log"
+        if [ $rc = 0 ]; then act_done[$i]=1; else act_done[$i]=2; say "$tag action failed (status $rc)"; fi
+    done
 }
 
 # after_port_io XENCTX: the code bytes xenctx shows ("... e6 e9 <48> ...", RIP
@@ -328,6 +364,7 @@ after_port_io() {
 #    output, SeaBIOS never said "Booting from").
 not_the_guest() {
     grep -qE '^END=(reboot|crash)$' "$1/result" || return 1
+    (. "$1/result"; [ "$END" != "$EXPECT_END" ]) || return 1    # it was asked to reboot
     if grep -aqE '^\(XEN\) RIP: +e008:\[<ffff82d0' "$1/xl-dmesg.txt"; then
         echo "the emulated SVM lost the guest's state (Xen's dump shows Xen's own RIP as the guest's)"
     elif grep -aq 'Triple fault' "$1/xl-dmesg.txt" && after_port_io "$1/xenctx.txt"; then

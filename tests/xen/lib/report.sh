@@ -12,9 +12,20 @@ XH_RESULTS=${XH_RESULTS:-}
 
 # _xh_why DIR: "" when the guest ended the way it should, else why not
 _xh_why() {
-    local d=$1 END= CREATE_RC= REASON_CODE= TIMEOUT= SILENCE= GRACE= T_CREATE= T_END= l
+    local d=$1 END= CREATE_RC= REASON_CODE= TIMEOUT= SILENCE= GRACE= T_CREATE= T_END= EXPECT_END=poweroff ACTIONS_RUN= l
     . "$d/result"
     local after; after=$(xh_sub "$T_CREATE" "$T_END")
+    if [[ $ACTIONS_RUN == *0* || $ACTIONS_RUN == *2* ]]; then
+        echo "a dom0 action did not run or failed (status per action: ${ACTIONS_RUN//+/ }; 0 = its trigger never showed up, 2 = failed; see $d/actions.log)"
+        return
+    fi
+    if [ "$EXPECT_END" = reboot ]; then
+        case "$END" in
+            reboot) ;;
+            *) echo "the guest should have rebooted (xl reboot) but ended: $END" ;;
+        esac
+        return
+    fi
     case "$END" in
         poweroff|gone|expected-text) ;;
         no-poweroff) echo "the TAP plan came, but then the guest printed nothing for $GRACE s and did not power off (on Xen it must end with ACPI S5, or all vCPUs halted with IF=0)" ;;
@@ -59,6 +70,7 @@ _xh_fail_logs() {
     grep -a -v -e ' debug: ' -e ' verbose: ' "$d/xl-create.log" 2>/dev/null | tail -n 12 | sed 's/^/    | /'
     if [ -s "$d/qemu-dm.log" ]; then echo "    --- device model (qemu-dm), last lines:"; xh_tail_log "$d/qemu-dm.log" 10; fi
     if [ -s "$d/xl.log" ]; then echo "    --- xl daemon log:"; xh_tail_log "$d/xl.log" 8; fi
+    if [ -s "$d/actions.log" ]; then echo "    --- dom0 actions:"; xh_tail_log "$d/actions.log" 12; fi
     if [ -s "$d/xenctx.txt" ]; then echo "    --- vCPU state at the end (xenctx):"; xh_tail_log "$d/xenctx.txt" 30; fi
     echo "    --- all logs: $d"
 }

@@ -30,6 +30,14 @@
 #   require: REGEX        (repeatable) a self-check whose name matches REGEX must
 #                         PASS: a SKIP or a missing check fails the scenario
 #                         (tools/tap-check --require)
+#   action: REGEX => CMD  (repeatable) once the guest's output (COM1, PV console,
+#                         port 0xe9) has a line matching the extended REGEX, dom0
+#                         runs CMD once (bash, 30 s limit; $DOM = the domain's
+#                         name, $DOMID its id, $TTY its PV console pty), e.g.
+#                         "control: waiting => xl shutdown $DOM"; each action's
+#                         output goes to NAME/actions.log
+#   end: poweroff         how the guest must end: poweroff (default) or reboot
+#                         (the shutdown reason xl's daemon logged)
 # In the xl lines, @IMAGE@ is the guest disk as dom0 sees it: a scenario that
 # writes its own disk = [...] line uses it; otherwise the harness adds
 # disk = [ "format=raw, vdev=hda, access=rw, target=@IMAGE@" ].
@@ -82,6 +90,10 @@ xh_scn_check() {
     b=$(xh_scn_get "$f" base tools/xl/xhvm-hvm.cfg)
     [ "$b" = none ] || [ -f "$XH_ROOT/$b" ] || { echo "$f: base config $b not found"; return 1; }
     case "$(xh_scn_get "$f" expect tap)" in tap|"text "?*) ;; *) echo "$f: expect must be 'tap' or 'text STRING'"; return 1 ;; esac
+    case "$(xh_scn_get "$f" end poweroff)" in poweroff|reboot) ;; *) echo "$f: end must be 'poweroff' or 'reboot'"; return 1 ;; esac
+    while read -r t; do
+        [ -z "$t" ] || [[ $t == ?*' => '?* ]] || { echo "$f: action '$t' is not 'REGEX => COMMAND'"; return 1; }
+    done < <(xh_scn_all "$f" action)
     img=$(xh_scn_get "$f" image guest)
     if [ "$img" != none ]; then
         img=$(xh_guest_image "$img") || return 1
@@ -123,7 +135,10 @@ xh_scn_compose() {
         printf 'DISK_SERIAL=%q\n' "$serial"
         [ -n "$(xh_scn_get "$f" silence)" ] && printf 'SILENCE=%q\n' "$(xh_scn_get "$f" silence)"
         case "$expect" in "text "*) printf 'EXPECT_TEXT=%q\n' "${expect#text }" ;; esac
+        printf 'EXPECT_END=%q\n' "$(xh_scn_get "$f" end poweroff)"
     } > "$dir/meta"
+    # actions: "REGEX<TAB>COMMAND" a line
+    xh_scn_all "$f" action | sed 's/ => /\t/' > "$dir/actions"
     while read -r p; do
         [ -n "$p" ] || continue
         cp "$(_xh_abs "$p")" "$in/files/" || { echo "xen: error: $f: cannot copy file $p" >&2; return 1; }
