@@ -19,7 +19,7 @@ CMDLINE ?=
 
 # The library (what a hobby OS takes) and our kernel.  LIB_DIRS lists the
 # modules the kernel links today; a module joins when the kernel uses it.
-LIB_DIRS  := cpuid hypercall platform_pci events
+LIB_DIRS  := cpuid hypercall platform_pci events grant xenbus frontends/console
 KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \
@@ -70,6 +70,7 @@ $(B)/xhvm.bin: $(B)/xhvm.elf
 
 include boot/bios/bios.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk
 include tests/boot/boot.mk
 include tests/xen/xen.mk
 
@@ -81,9 +82,10 @@ deps:
 test: deps
 	@rm -f $(B)/results/*.summary
 	-@$(MAKE) --no-print-directory test-unit
+	-@$(MAKE) --no-print-directory test-fuzz FUZZ_TIME=15
 	-@$(MAKE) --no-print-directory test-boot
 	-@$(MAKE) --no-print-directory test-xen
-	@tools/tap-total --layers "unit boot xen" $(B)/results/*.summary
+	@tools/tap-total --layers "unit fuzz boot xen" $(B)/results/*.summary
 
 bench: all
 	@tools/bench-boot

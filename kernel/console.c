@@ -6,15 +6,17 @@
  * Single CPU for now: nothing here takes a lock.  An interrupt handler that
  * prints while kprintf runs interleaves at buffer-size granularity.
  */
+#include <stdint.h>
+
 #include "kernel/console.h"
 #include "kernel/format.h"
 
 static struct console_sink *sinks;
 
-/* The start of the boot's output, for sinks that attach late. */
+/* The last CONSOLE_HISTORY bytes of output, for sinks that attach late or
+ * come back in an emergency. */
 static char history[CONSOLE_HISTORY];
-static size_t history_len;
-static bool history_cut;
+static uint64_t history_total;      /* bytes ever written; the ring holds the last ones */
 
 void console_add_sink(struct console_sink *sink)
 {
@@ -39,29 +41,45 @@ void console_init(void)
 
 void console_write(const char *s, size_t n)
 {
-    size_t keep = sizeof(history) - history_len;
-
-    if (keep > n)
-        keep = n;
-    for (size_t i = 0; i < keep; i++)
-        history[history_len + i] = s[i];
-    history_len += keep;
-    history_cut |= keep < n;
+    for (size_t i = 0; i < n; i++)
+        history[(history_total + i) % sizeof(history)] = s[i];
+    history_total += n;
     for (struct console_sink *k = sinks; k; k = k->next)
         if (!k->muted)
             k->write(s, n);
 }
 
+/* Write the kept output to one sink, oldest first. */
+static void replay(struct console_sink *sink)
+{
+    static const char cut[] = "[console: older output is not kept here]\n";
+    size_t at = (size_t)(history_total % sizeof(history));
+
+    if (history_total <= sizeof(history)) {
+        sink->write(history, (size_t)history_total);
+        return;
+    }
+    sink->write(cut, sizeof(cut) - 1);
+    sink->write(history + at, sizeof(history) - at);
+    sink->write(history, at);
+}
+
 void console_add_sink_replay(struct console_sink *sink)
 {
-    static const char cut[] = "\n[console: earlier output was longer than the history kept; the rest is lost here]\n";
-
     if (!sink || !sink->write)
         return;
-    sink->write(history, history_len);
-    if (history_cut)
-        sink->write(cut, sizeof(cut) - 1);
+    replay(sink);
     console_add_sink(sink);
+}
+
+void console_unmute_replay(void)
+{
+    for (struct console_sink *k = sinks; k; k = k->next) {
+        if (!k->muted)
+            continue;
+        k->muted = false;
+        replay(k);
+    }
 }
 
 bool console_mute(const char *name, bool mute)

@@ -20,12 +20,15 @@ void console_add_sink(struct console_sink *sink);
 void console_write(const char *s, size_t n);
 /*
  * Add a sink that appears late (the Xen PV console) and first give it what
- * was printed before, up to CONSOLE_HISTORY bytes, so its log is complete.
+ * was printed before (the last CONSOLE_HISTORY bytes), so its log is complete.
  */
 #define CONSOLE_HISTORY 32768
 void console_add_sink_replay(struct console_sink *sink);
 /* Stop (or resume) writing to a sink; false when no sink has that name. */
 bool console_mute(const char *name, bool mute);
+/* Unmute every muted sink and give it the kept output it missed (panic, or
+ * the PV console never came up). */
+void console_unmute_replay(void);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvprintf(const char *fmt, va_list ap);
 

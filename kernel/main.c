@@ -21,7 +21,9 @@
 #include "kernel/memory.h"
 #include "kernel/panic.h"
 #include "kernel/pit.h"
+#include "kernel/port.h"
 #include "kernel/power.h"
+#include "kernel/pvconsole.h"
 #include "kernel/tap.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
@@ -264,11 +266,15 @@ void kmain(const struct xh_boot_info *bi)
     unsigned failed;
     bool mem_ok;
     struct xh_cpuid_info cpuid_info;
+    enum xh_control_request request = XH_CONTROL_POWEROFF;
+    bool asked;
 
     trace_init(bi);
     trace_mark("kmain");
     console_init();
     kprintf("\nxhvm: kernel started\n");
+    pvconsole_hold_serial(bi->cmdline);
+    port_log_debug = cmdline_has(bi->cmdline, "xhvm.debug");
     report_console();
     report_boot(bi);
 
@@ -301,11 +307,14 @@ void kmain(const struct xh_boot_info *bi)
     else
         tap_check(false, "see the memory lines above", "memory: map sanitised, allocator ready");
     check_no_stray_interrupts();
+    asked = xen_wait_for_control(bi->cmdline, &request);
 
     failed = tap_finish();
     trace_mark("self-checks done");
     trace_print();
     if (cmdline_has(bi->cmdline, "xhvm.bench"))
         xen_bench(&cpuid_info);
+    if (asked && request == XH_CONTROL_REBOOT)
+        xen_reboot();
     power_off(failed == 0);
 }

@@ -17,6 +17,7 @@ void panic(const char *fmt, ...)
 
     cpu_irq_disable();
     if (depth++ == 0) {
+        console_unmute_replay();        /* COM1 held back on Xen: it gets the story now */
         kprintf("xhvm: PANIC: ");
         va_start(ap, fmt);
         kvprintf(fmt, ap);

@@ -9,6 +9,7 @@
 #include "console.h"
 #include "idt.h"
 #include "irq.h"
+#include "port.h"
 #include "lapic.h"
 #include "memory.h"
 #include "timer.h"
@@ -143,10 +144,16 @@ void xh_os_wait_for_interrupt(void)
 
 /* ---- logging ------------------------------------------------------------- */
 
+/* xhvm.debug on the command line shows the library's debug lines (main.c). */
+bool port_log_debug;
+
 void xh_os_log(enum xh_log_level level, const char *fmt, ...)
 {
     static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
     va_list ap;
+
+    if (level >= XH_LOG_DEBUG && !port_log_debug)
+        return;
 
     kprintf("xhvm: %s", (unsigned)level < 4 ? prefix[level] : "");
     va_start(ap, fmt);

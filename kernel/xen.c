@@ -8,11 +8,13 @@
 
 #include <stdint.h>
 #include <xen/xen.h>
+#include <xen/errno.h>
 #include <xen/event_channel.h>
 #include <xen/features.h>
 #include <xen/sched.h>
 #include <xen/version.h>
 
+#include <xhvm/console.h>
 #include <xhvm/events.h>
 #include <xhvm/hypercall.h>
 #include <xhvm/platform_pci.h>
@@ -23,8 +25,10 @@
 #include "console.h"
 #include "irq.h"
 #include "power.h"
+#include "pvconsole.h"
 #include "tap.h"
 #include "trace.h"
+#include "xen_checks.h"
 
 #define MS 1000000ull
 
@@ -250,6 +254,53 @@ static void check_events(const struct xh_cpuid_info *ci, const struct xh_platfor
     }
 }
 
+static bool xenstore_up;
+
+/* The upper half's checks when the lower half is missing (grant, xenstore, console and control). */
+static void skip_upper(const char *why)
+{
+    tap_skip(why, "console: Xen PV console attached");
+    xenstore_skip(why);
+    grant_skip(why);
+    tap_skip(why, "control: watching control/shutdown");
+}
+
+static void check_console(const char *cmdline)
+{
+    struct xh_pvcons_stats st;
+    int err = pvconsole_attach(cmdline);
+
+    if (err == -XEN_ENODEV) {
+        tap_skip("the toolstack gave no PV console (HVM_PARAM_CONSOLE_PFN is 0)", "console: Xen PV console attached");
+        return;
+    }
+    xh_pvcons_get_stats(&st);
+    tap_check(!err && st.written > 0 && !st.broken, err ? xh_xen_errno_name(err) : "nothing written",
+              "console: Xen PV console attached (%llu bytes of earlier output replayed)",
+              (unsigned long long)st.written);
+}
+
+static bool line_waiting(void *ctx)
+{
+    return pvconsole_line(ctx, 128);
+}
+
+/* xhvm.dom0: the harness types a line into the guest's console pty. */
+static void check_console_input(void)
+{
+    char line[128];
+    bool ok;
+
+    if (!xh_pvcons_ready()) {
+        tap_skip("no PV console", "console: a line typed on the PV console arrives");
+        return;
+    }
+    kprintf("console: waiting up to 60 s for a line of input on the PV console\n");
+    ok = xh_wait_until(line_waiting, line, 60000 * MS) == 0;
+    tap_check(ok, "no input within 60 s", "console: a line typed on the PV console arrives (\"%s\")",
+              ok ? line : "");
+}
+
 bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
 {
     struct xh_platform_pci pdev;
@@ -257,14 +308,42 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
 
     if (!ci->xen) {
         skip_from(0, "not running on Xen");
+        skip_upper("not running on Xen");
         return false;
     }
     check_hypercalls(ci, cmdline);
     if (xh_hypercall_method() == XH_HC_NONE) {
         skip_from(2, "no hypercalls");
+        skip_upper("no hypercalls");
         return false;
     }
     have_pdev = check_platform(&pdev);
     check_events(ci, have_pdev ? &pdev : NULL, cmdline);
-    return xh_evtchn_ops() != NULL;
+    if (!xh_evtchn_ops()) {
+        skip_upper("event channels did not come up");
+        return false;
+    }
+    check_console(cmdline);
+    /* xenstore first: the grant checks grant to our own domid, which it tells */
+    xenstore_up = xenstore_check(cmdline);
+    grant_check(cmdline);
+    if (xenstore_up)
+        control_start();
+    else
+        tap_skip("no xenstore", "control: watching control/shutdown");
+    if (cmdline_has(cmdline, "xhvm.dom0"))
+        check_console_input();
+    return true;
+}
+
+bool xen_wait_for_control(const char *cmdline, enum xh_control_request *req)
+{
+    return xenstore_up && control_wait(cmdline, req);
+}
+
+void xen_reboot(void)
+{
+    int err = xh_control_shutdown(XH_CONTROL_REBOOT);
+
+    kprintf("xen: SCHEDOP_shutdown(reboot) failed: %s\n", xh_xen_errno_name(err));
 }

@@ -12,14 +12,18 @@
 
 #include <xhvm/events.h>
 #include <xhvm/hypercall.h>
+#include <xhvm/pvclock.h>
 #include <xhvm/timer.h>
+#include <xhvm/xenstore.h>
 #include <xhvm/x86.h>
 
 #include "console.h"
 #include "irq.h"
+#include "xen_checks.h"
 
 #define HC_ITERATIONS  2000u
 #define IPI_ROUNDS     200u
+#define XS_READS       200u
 
 static volatile uint64_t ipi_seen_tsc;
 
@@ -92,6 +96,34 @@ static void bench_ipi(void)
         kprintf("bench: evtchn IPI round trip via %s: never delivered\n", xh_delivery_name(xh_delivery_mode()));
 }
 
+/* One request and its reply through xenstored in dom0 (a full ring round trip). */
+static void bench_xenstore(void)
+{
+    char buf[64];
+    uint64_t min = UINT64_MAX, total = 0, t0, t, ns0, ns;
+    unsigned i, done = 0;
+
+    if (!xh_xs_ready())
+        return;
+    ns0 = xh_pvclock_ns();
+    for (i = 0; i < XS_READS; i++) {
+        t0 = xh_rdtsc();
+        if (xh_xs_read(XH_XS_NO_TXN, "name", buf, sizeof(buf), NULL) < 0)
+            break;
+        t = xh_rdtsc() - t0;
+        min = t < min ? t : min;
+        total += t;
+        done++;
+    }
+    ns = xh_pvclock_ns() - ns0;
+    if (done)
+        kprintf("bench: xenstore read x%u: min %llu avg %llu cycles, %llu us each\n", done,
+                (unsigned long long)min, (unsigned long long)(total / done),
+                (unsigned long long)(ns / done / 1000));
+    else
+        kprintf("bench: xenstore read: failed\n");
+}
+
 void xen_bench(const struct xh_cpuid_info *ci)
 {
     bool irqs_were_on = cpu_irq_enabled();
@@ -103,6 +135,8 @@ void xen_bench(const struct xh_cpuid_info *ci)
     bench_hypercalls(ci);
     if (xh_evtchn_ops())
         bench_ipi();
+    bench_xenstore();
+    grant_bench();
     /* The waits in bench_ipi() leave interrupts off. */
     if (irqs_were_on)
         cpu_irq_enable();

@@ -42,11 +42,14 @@ int xh_xs_init(void);
 /* Same, with a ring page and port the caller already has (PV start_info, tests). */
 int xh_xs_init_ring(void *ring, uint32_t port);
 bool xh_xs_ready(void);
+/* Every wait of a request (and of a reconnect); 0 restores the default. */
 void xh_xs_set_timeout(uint64_t ns);
 
 /* ---- requests --------------------------------------------------------------
  * Paths are absolute ("/local/domain/3/name") or relative to the domain's
- * home ("name", "device/vbd/768/state").
+ * home ("name", "device/vbd/768/state").  Besides the daemon's errors:
+ * -XEN_ENOTCONN before xh_xs_init, -XEN_ETIMEDOUT when no reply came in
+ * time, -XEN_EIO on a broken ring or a malformed reply.
  */
 
 /* Read a value into buf (always NUL-terminated); *len (may be NULL) gets its
@@ -72,6 +75,8 @@ const char *xh_xs_next_name(const char *buf, unsigned count, const char *cur);
 /* Permissions as the wire has them: "n0" / "r5" / "w1" / "b2" strings, one per
  * entry, NUL-separated (the first is the owner and the default for others). */
 int xh_xs_get_perms(xh_xs_txn t, const char *path, char *buf, size_t size, unsigned *count);
+/* perms_len counts every byte of the list, the last NUL included ("b0\0r3\0" is 6);
+ * a malformed list is refused with -XEN_EINVAL before anything is sent. */
 int xh_xs_set_perms(xh_xs_txn t, const char *path, const char *perms, size_t perms_len);
 
 /* This domain's id ("domid" key), read once and cached; -errno. */
@@ -128,7 +133,7 @@ int xh_xs_wait_watches(uint64_t timeout_ns);
 
 struct xh_xs_stats {
     uint64_t requests, replies, errors;
-    uint64_t watch_events, watch_events_dropped;
+    uint64_t watch_events, watch_events_dropped;   /* received; of those, not queued */
     uint64_t stray_replies;         /* unknown request id: discarded */
     uint64_t txn_retries;
     uint64_t protocol_errors;

@@ -44,3 +44,20 @@ UNIT_SRCS_test_delivery     := $(XH_LOWER_SRCS)
 UNIT_SRCS_test_timer        := $(XH_LOWER_SRCS)
 UNIT_SRCS_test_events_init  := $(XH_LOWER_SRCS)
 UNIT_SRCS_test_pvcons       := $(XH_LOWER_SRCS) $(wildcard frontends/console/*.c)
+
+# xenbus/ above xenstore: the xenbus files on the in-memory xenstore of
+# tests/unit/fake_xs_api.c (not the real client) and the lower half.
+XH_XENBUS_TEST_SRCS := xenbus/xenbus.c xenbus/bus_probe.c xenbus/control.c xenbus/xs_codec.c tests/unit/fake_xs_api.c \
+                       $(XH_LOWER_SRCS)
+UNIT_SRCS_test_xenbus       := $(XH_XENBUS_TEST_SRCS)
+UNIT_SRCS_test_xenbus_probe := $(XH_XENBUS_TEST_SRCS)
+UNIT_SRCS_test_control      := $(XH_XENBUS_TEST_SRCS)
+UNIT_SRCS_test_grant        := $(XH_LOWER_SRCS) $(wildcard grant/*.c)
+UNIT_SRCS_test_grant_copy   := $(XH_LOWER_SRCS) $(wildcard grant/*.c)
+
+# xenstore client (xenbus/xs_*.c, xenbus/xenstore.c): the codec alone, and the
+# whole client on the lower half with a fake xenstored on the ring.
+XH_XS_SRCS := xenbus/xs_codec.c xenbus/xs_format.c xenbus/xs_ring.c xenbus/xenstore.c
+UNIT_SRCS_test_xenstore_codec := xenbus/xs_codec.c xenbus/xs_format.c
+UNIT_SRCS_test_xenstore       := $(XH_LOWER_SRCS) $(XH_XS_SRCS) tests/unit/fake_xenstored.c
+$(B)/unit/test_xenstore_codec $(B)/unit/test_xenstore: xenbus/xs_internal.h include/xhvm/xenstore.h

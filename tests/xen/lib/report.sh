@@ -90,7 +90,9 @@ xh_report() {
             why=$(_xh_why "$d")
             [ -n "$why" ] && st=fail
         fi
-        logs=("$d/com1.log" "$d/e9.log" "$d/pvcon.log")
+        # COM1 first (firmware-era failures), then the PV console the kernel moves
+        # to, then port 0xe9 (Xen may rate-limit guest lines in its console)
+        logs=("$d/com1.log" "$d/pvcon.log" "$d/e9.log")
         if [ -f "$d/result" ] && grep -q '^END=expected-text' "$d/result"; then
             printf 'ok 1 - saw the expected text\n1..1\n' > "$d/expected.tap"
             logs=("$d/expected.tap")

@@ -1,0 +1,32 @@
+/*
+ * Self-checks of the upper half of libxhvm on real Xen, one file each:
+ * grants (kernel/grant_check.c), xenstore (kernel/xenstore_check.c), guest
+ * control (kernel/control.c).  kernel/xen.c runs them in order.
+ */
+#ifndef XH_KERNEL_XEN_CHECKS_H
+#define XH_KERNEL_XEN_CHECKS_H
+
+#include <stdbool.h>
+#include <xhvm/xenbus.h>
+
+/* Each returns false when its module did not come up (its checks skipped). */
+bool grant_check(const char *cmdline);
+bool xenstore_check(const char *cmdline);
+/* Skip every check of the module, with the reason (not on Xen, ...). */
+void grant_skip(const char *why);
+void xenstore_skip(const char *why);
+/* make bench-xen: grant copy throughput (kernel/grant_check.c). */
+void grant_bench(void);
+
+/* Watch control/shutdown (after xenstore); reports "control: ..." checks. */
+void control_start(void);
+/*
+ * With xhvm.wait=control: wait (up to 120 s) for a request from the
+ * toolstack and report it as a check.  Returns true and the request when
+ * one came.
+ */
+bool control_wait(const char *cmdline, enum xh_control_request *req);
+/* A request that arrived at any time (xl shutdown during the checks). */
+bool control_pending(enum xh_control_request *req);
+
+#endif
