@@ -262,6 +262,7 @@ static void skip_upper(const char *why)
     tap_skip(why, "console: Xen PV console attached");
     xenstore_skip(why);
     grant_skip(why);
+    tap_skip(why, "xenbus: device/ enumerated");
     tap_skip(why, "control: watching control/shutdown");
 }
 
@@ -327,10 +328,13 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
     /* xenstore first: the grant checks grant to our own domid, which it tells */
     xenstore_up = xenstore_check(cmdline);
     grant_check(cmdline);
-    if (xenstore_up)
+    if (xenstore_up) {
+        xenbus_check();
         control_start();
-    else
+    } else {
+        tap_skip("no xenstore", "xenbus: device/ enumerated");
         tap_skip("no xenstore", "control: watching control/shutdown");
+    }
     if (cmdline_has(cmdline, "xhvm.dom0"))
         check_console_input();
     return true;

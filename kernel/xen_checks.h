@@ -18,6 +18,9 @@ void xenstore_skip(const char *why);
 /* make bench-xen: grant copy throughput (kernel/grant_check.c). */
 void grant_bench(void);
 
+/* xh_bus_probe() over device/ with a read-only survey driver. */
+void xenbus_check(void);
+
 /* Watch control/shutdown (after xenstore); reports "control: ..." checks. */
 void control_start(void);
 /*

@@ -33,7 +33,8 @@
 #   action: REGEX => CMD  (repeatable) once the guest's output (COM1, PV console,
 #                         port 0xe9) has a line matching the extended REGEX, dom0
 #                         runs CMD once (bash, 30 s limit; $DOM = the domain's
-#                         name, $DOMID its id, $TTY its PV console pty), e.g.
+#                         name, $DOMID its id, $TTY its PV console pty,
+#                         $XH_FILES the folder of the "file:" files), e.g.
 #                         "control: waiting => xl shutdown $DOM"; each action's
 #                         output goes to NAME/actions.log
 #   end: poweroff         how the guest must end: poweroff (default) or reboot
