@@ -166,6 +166,9 @@ run_scenario() {
             echo "END=no-disk" > "$dir/result"; return; }
     fi
     sed -e "s|@XH_DISK@|$dev|g" -e "s|@XH_OUT@|$dir|g" -e "s|@XH_FILES@|$IN/files|g" "$in/xl.cfg" > "$dir/xl.cfg"
+    if ! run_hooks "$tag" setup "$in/setup" "$dir/setup.log"; then
+        echo "END=setup-failed" > "$dir/result"; return
+    fi
     dom=$(sed -n 's/^[[:space:]]*name[[:space:]]*=[[:space:]]*"\(.*\)".*/\1/p' "$dir/xl.cfg" | tail -n 1)
     local com1=$dir/com1.log e9=$dir/e9.log pvcon=/var/log/xen/console/guest-$dom.log xllog=/var/log/xen/xl-$dom.log
     : > "$com1"; : > "$e9"
@@ -290,6 +293,9 @@ run_scenario() {
     for f in com1.log e9.log xl-dmesg.txt; do
         [ "$(stat -c %s "$dir/$f" 2>/dev/null || echo 0)" -gt 4194304 ] && { tail -c 4M "$dir/$f" > "$dir/$f.cut"; mv "$dir/$f.cut" "$dir/$f"; }
     done
+    local after_rc=0
+    COM1=$dir/com1.log PVCON=$dir/pvcon.log E9=$dir/e9.log DOMID=$domid \
+        run_hooks "$tag" after "$in/after" "$dir/after.log" || after_rc=1
     local t_create t_created t_first= t_plan= t_end
     secs t_create $c_create; secs t_created $c_created; secs t_end $c_end
     [ -n "$c_first" ] && secs t_first $c_first
@@ -311,11 +317,30 @@ run_scenario() {
         echo "T_END=$t_end"
         echo "WATCH_ROUNDS=$n"
         echo "EXPECT_END=$EXPECT_END"
+        echo "AFTER_FAILED=$after_rc"
         echo "ACTIONS_RUN=$(IFS=+; echo "${act_done[*]}")"
     } > "$dir/result"
     dsecs d $c_create $c_end
     say "$tag ended: $end after $d s"
     save_results
+}
+
+# run_hooks TAG KIND FILE LOG: runs each command line of FILE (a scenario's
+# setup or after commands) with bash, 60 s each, output to LOG; returns 1 at
+# the first failure.
+run_hooks() {
+    local tag=$1 kind=$2 file=$3 log=$4 cmd rc
+    [ -s "$file" ] || return 0
+    while IFS= read -r cmd; do
+        [ -n "$cmd" ] || continue
+        say "$tag $kind: $cmd"
+        echo "# $kind: $cmd" >> "$log"
+        XH_FILES=$IN/files timeout -k 5 60 bash -c "$cmd" >> "$log" 2>&1 < /dev/null
+        rc=$?
+        echo "# status $rc" >> "$log"
+        [ $rc = 0 ] || { say "$tag $kind failed (status $rc)"; return 1; }
+    done < "$file"
+    return 0
 }
 
 # run_actions TAG DIR DOM DOMID LOG...: runs each pending action of the

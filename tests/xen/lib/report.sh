@@ -12,9 +12,18 @@ XH_RESULTS=${XH_RESULTS:-}
 
 # _xh_why DIR: "" when the guest ended the way it should, else why not
 _xh_why() {
-    local d=$1 END= CREATE_RC= REASON_CODE= TIMEOUT= SILENCE= GRACE= T_CREATE= T_END= EXPECT_END=poweroff ACTIONS_RUN= l
+    local d=$1 END= CREATE_RC= REASON_CODE= TIMEOUT= SILENCE= GRACE= T_CREATE= T_END= EXPECT_END=poweroff ACTIONS_RUN=
+    local AFTER_FAILED=0 l
     . "$d/result"
     local after; after=$(xh_sub "$T_CREATE" "$T_END")
+    if [ "$END" = setup-failed ]; then
+        echo "a setup command failed before xl create (see $d/setup.log)"
+        return
+    fi
+    if [ "$AFTER_FAILED" = 1 ]; then
+        echo "a check dom0 ran after the guest ended failed (see $d/after.log)"
+        return
+    fi
     if [[ $ACTIONS_RUN == *0* || $ACTIONS_RUN == *2* ]]; then
         echo "a dom0 action did not run or failed (status per action: ${ACTIONS_RUN//+/ }; 0 = its trigger never showed up, 2 = failed; see $d/actions.log)"
         return
@@ -71,6 +80,8 @@ _xh_fail_logs() {
     if [ -s "$d/qemu-dm.log" ]; then echo "    --- device model (qemu-dm), last lines:"; xh_tail_log "$d/qemu-dm.log" 10; fi
     if [ -s "$d/xl.log" ]; then echo "    --- xl daemon log:"; xh_tail_log "$d/xl.log" 8; fi
     if [ -s "$d/actions.log" ]; then echo "    --- dom0 actions:"; xh_tail_log "$d/actions.log" 12; fi
+    if [ -s "$d/setup.log" ]; then echo "    --- dom0 setup:"; xh_tail_log "$d/setup.log" 8; fi
+    if [ -s "$d/after.log" ]; then echo "    --- dom0 checks after the guest:"; xh_tail_log "$d/after.log" 8; fi
     if [ -s "$d/xenctx.txt" ]; then echo "    --- vCPU state at the end (xenctx):"; xh_tail_log "$d/xenctx.txt" 30; fi
     echo "    --- all logs: $d"
 }

@@ -37,6 +37,14 @@
 #                         $XH_FILES the folder of the "file:" files), e.g.
 #                         "control: waiting => xl shutdown $DOM"; each action's
 #                         output goes to NAME/actions.log
+#   setup: CMD            (repeatable) dom0 runs CMD (bash, 60 s limit) before
+#                         xl create, e.g. to make a loop device; a failure fails
+#                         the scenario before the guest starts
+#   after: CMD            (repeatable) dom0 runs CMD (bash, 60 s limit) once the
+#                         guest ended and its logs are collected; $COM1, $PVCON
+#                         and $E9 name the logs, $XH_FILES the "file:" folder;
+#                         a non-zero status fails the scenario (e.g. compare a
+#                         checksum the guest printed with the disk it wrote)
 #   end: poweroff         how the guest must end: poweroff (default) or reboot
 #                         (the shutdown reason xl's daemon logged)
 # In the xl lines, @IMAGE@ is the guest disk as dom0 sees it: a scenario that
@@ -140,6 +148,8 @@ xh_scn_compose() {
     } > "$dir/meta"
     # actions: "REGEX<TAB>COMMAND" a line
     xh_scn_all "$f" action | sed 's/ => /\t/' > "$dir/actions"
+    xh_scn_all "$f" setup > "$dir/setup"
+    xh_scn_all "$f" after > "$dir/after"
     while read -r p; do
         [ -n "$p" ] || continue
         cp "$(_xh_abs "$p")" "$in/files/" || { echo "xen: error: $f: cannot copy file $p" >&2; return 1; }
