@@ -19,8 +19,8 @@ CMDLINE ?=
 
 # The library (what a hobby OS takes) and our kernel.  LIB_DIRS lists the
 # modules the kernel links today; a module joins when the kernel uses it.
-LIB_DIRS  := cpuid hypercall platform_pci events grant xenbus frontends/console
-KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel
+LIB_DIRS  := cpuid hypercall platform_pci events grant xenbus frontends/console frontends/blk frontends/net frontends/kbd
+KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel kernel/net
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \
              $(filter-out boot/bios/%,$(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.S)))

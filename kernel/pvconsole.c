@@ -17,6 +17,7 @@
 
 #include "cmdline.h"
 #include "console.h"
+#include "console_input.h"
 #include "pvconsole.h"
 
 static void pvcons_sink_write(const char *s, size_t n)
@@ -44,24 +45,16 @@ static struct console_sink pvcons_sink = {
     .detail = "Xen PV console ring (HVM_PARAM_CONSOLE_PFN)",
 };
 
-/* Input: a line at a time, kept until someone takes it. */
-static char line[128];
-static volatile size_t line_len;
-static volatile bool line_done;
-
+/* Input goes to the console's line buffer (kernel/console_input.c). */
 static void on_input(void *arg)
 {
-    char c;
+    char buf[32];
+    size_t n;
 
     (void)arg;
-    while (!line_done && xh_pvcons_read(&c, 1) == 1) {
-        if (c == '\r' || c == '\n') {
-            if (line_len)
-                line_done = true;
-        } else if (line_len < sizeof(line) - 1 && c >= 0x20 && c < 0x7f) {
-            line[line_len++] = c;
-        }
-    }
+    while ((n = xh_pvcons_read(buf, sizeof(buf))) > 0)
+        for (size_t i = 0; i < n; i++)
+            console_input_push(buf[i]);
 }
 
 void pvconsole_hold_serial(const char *cmdline)
@@ -101,23 +94,9 @@ int pvconsole_attach(const char *cmdline)
 
 bool pvconsole_line(char *buf, size_t size)
 {
-    unsigned long flags;
-    bool got = false;
-    size_t i;
+    unsigned long flags = xh_os_irq_save();
 
-    if (size == 0)
-        return false;
-    flags = xh_os_irq_save();   /* on_input also runs from the event handler */
     on_input(NULL);             /* input whose event we have not seen yet */
-    if (line_done) {
-        for (i = 0; i < line_len && i < size - 1; i++)
-            buf[i] = line[i];
-        buf[i] = '\0';
-        line_len = 0;
-        line_done = false;
-        got = true;
-        on_input(NULL);
-    }
     xh_os_irq_restore(flags);
-    return got;
+    return console_input_line(buf, size);
 }

@@ -14,7 +14,9 @@
 #include <xen/sched.h>
 #include <xen/version.h>
 
+#include <xhvm/blkfront.h>
 #include <xhvm/console.h>
+#include <xhvm/netfront.h>
 #include <xhvm/events.h>
 #include <xhvm/hypercall.h>
 #include <xhvm/platform_pci.h>
@@ -256,6 +258,19 @@ static void check_events(const struct xh_cpuid_info *ci, const struct xh_platfor
 
 static bool xenstore_up;
 
+/* Every frontend's xenbus driver, before xh_bus_probe() hands devices out. */
+static void register_frontends(void)
+{
+    int err;
+
+    if ((err = xh_blkfront_register()) < 0)
+        kprintf("xen: blkfront: cannot register: %s\n", xh_xen_errno_name(err));
+    if ((err = xh_netfront_register(NULL)) < 0)
+        kprintf("xen: netfront: cannot register: %s\n", xh_xen_errno_name(err));
+    if ((err = kbd_input_register()) < 0)
+        kprintf("xen: kbdfront: cannot register: %s\n", xh_xen_errno_name(err));
+}
+
 /* The upper half's checks when the lower half is missing (grant, xenstore, console and control). */
 static void skip_upper(const char *why)
 {
@@ -263,6 +278,7 @@ static void skip_upper(const char *why)
     xenstore_skip(why);
     grant_skip(why);
     tap_skip(why, "xenbus: device/ enumerated");
+    blk_skip(why);
     tap_skip(why, "control: watching control/shutdown");
 }
 
@@ -329,10 +345,15 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
     xenstore_up = xenstore_check(cmdline);
     grant_check(cmdline);
     if (xenstore_up) {
+        register_frontends();
         xenbus_check();
+        blk_check(cmdline);
+        net_check(cmdline);
+        kbd_check();
         control_start();
     } else {
         tap_skip("no xenstore", "xenbus: device/ enumerated");
+        blk_skip("no xenstore");
         tap_skip("no xenstore", "control: watching control/shutdown");
     }
     if (cmdline_has(cmdline, "xhvm.dom0"))

@@ -18,8 +18,20 @@ void xenstore_skip(const char *why);
 /* make bench-xen: grant copy throughput (kernel/grant_check.c). */
 void grant_bench(void);
 
-/* xh_bus_probe() over device/ with a read-only survey driver. */
+/* xh_bus_probe() over device/: the frontends' drivers plus a read-only survey for the rest. */
 void xenbus_check(void);
+
+/* Block frontend checks (kernel/blk_check.c); xhvm.blkwrite=<id>, xhvm.blkro=<id>. */
+void blk_check(const char *cmdline);
+void blk_skip(const char *why);
+
+/* The PV keyboard as console input (kernel/kbd_input.c): register before the bus probe. */
+int kbd_input_register(void);
+void kbd_check(void);
+unsigned long kbd_keys(void);
+
+/* Network frontend checks and the IPv4 responder (kernel/net_check.c); xhvm.nettest, xhvm.ip=. */
+void net_check(const char *cmdline);
 
 /* Watch control/shutdown (after xenstore); reports "control: ..." checks. */
 void control_start(void);

@@ -1,9 +1,9 @@
 /*
- * xenbus self-check on real Xen: xh_bus_probe() over device/ with a survey
- * driver for the device types libxl gives an HVM guest (vbd, vif, vkbd,
- * console).  The survey only reads each device's backend (path, domid and
- * state: design.md 6.9, 6.11) and leaves our own state alone, so the
- * toolstack sees an untouched device; the real frontends replace it.
+ * xenbus self-check on real Xen: xh_bus_probe() over device/, after the
+ * frontends registered their drivers (vbd, vif, vkbd), with a survey driver
+ * for the types we have no frontend for (a secondary "console").  The survey
+ * only reads a device's backend (path, domid and state: design.md 6.9, 6.11)
+ * and leaves our own state alone, so the toolstack sees it untouched.
  */
 #include <stdint.h>
 #include <xen/errno.h>
@@ -29,9 +29,6 @@ static int survey_probe(struct xh_xenbus_device *dev)
 }
 
 static struct xh_xenbus_driver survey[] = {
-    { .type = "vbd", .probe = survey_probe },
-    { .type = "vif", .probe = survey_probe },
-    { .type = "vkbd", .probe = survey_probe },
     { .type = "console", .probe = survey_probe },
 };
 
@@ -47,7 +44,7 @@ void xenbus_check(void)
         err = xh_bus_probe(&r);
     xh_snprintf(why, sizeof(why), "%s; %u found, %u failed", err ? xh_xen_errno_name(err) : "no device read",
                 r.found, r.failed);
-    tap_check(!err && r.found > 0 && surveyed == r.probed && r.failed == 0, why,
-              "xenbus: device/ enumerated, every backend read (%u devices, %u surveyed, %u without driver)",
-              r.found, surveyed, r.no_driver);
+    tap_check(!err && r.found > 0 && r.failed == 0, why,
+              "xenbus: device/ enumerated, every device probed (%u devices: %u probed, %u surveyed, %u without driver)",
+              r.found, r.probed, surveyed, r.no_driver);
 }

@@ -31,3 +31,13 @@ $(B)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) xenbus/xs_internal.h $$(wildcard i
 .PHONY: test-fuzz
 test-fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run-fuzzers.sh $(FUZZ_TIME) $(FUZZ_RUNS) $(FUZZ_BINS)
+FUZZ_SRCS_fuzz_net_input      := kernel/net/ethernet.c kernel/net/arp.c kernel/net/ipv4.c kernel/net/icmp.c \
+                                 kernel/net/udp.c kernel/net/inet_checksum.c kernel/net/net_if.c \
+                                 kernel/net/net_config.c kernel/cmdline.c
+$(B)/fuzz/fuzz_net_input: kernel/net/net.h kernel/net/net_internal.h
+# netfront rx/tx responses against a connected vif (the unit tests' fakes; fake_os.c is included by the harness)
+FUZZ_SRCS_fuzz_net_response   := $(wildcard frontends/net/*.c grant/*.c cpuid/*.c hypercall/*.c platform_pci/*.c \
+                                 events/*.c) xenbus/xenbus.c xenbus/bus_probe.c xenbus/xs_codec.c \
+                                 tests/unit/fake_xs_api.c tests/unit/fake_xen.c tests/unit/fake_io.c
+FUZZ_SRCS_fuzz_blk_response   := frontends/blk/blk_ring.c frontends/blk/blk_pool.c hypercall/errno.c
+$(B)/fuzz/fuzz_blk_response: frontends/blk/blk_internal.h

@@ -61,3 +61,28 @@ XH_XS_SRCS := xenbus/xs_codec.c xenbus/xs_format.c xenbus/xs_ring.c xenbus/xenst
 UNIT_SRCS_test_xenstore_codec := xenbus/xs_codec.c xenbus/xs_format.c
 UNIT_SRCS_test_xenstore       := $(XH_LOWER_SRCS) $(XH_XS_SRCS) tests/unit/fake_xenstored.c
 $(B)/unit/test_xenstore_codec $(B)/unit/test_xenstore: xenbus/xs_internal.h include/xhvm/xenstore.h
+
+# kernel/net: the IPv4 responder (pure packet logic) and its address parsing.
+UNIT_SRCS_test_net := kernel/net/ethernet.c kernel/net/arp.c kernel/net/ipv4.c kernel/net/icmp.c kernel/net/udp.c \
+                      kernel/net/inet_checksum.c kernel/net/net_if.c kernel/net/net_config.c kernel/cmdline.c
+$(B)/unit/test_net: kernel/net/net.h kernel/net/net_internal.h
+
+# frontends/kbd: the vkbd frontend on the in-memory xenstore, real events/ and grant/.
+UNIT_SRCS_test_kbdfront := $(XH_XENBUS_TEST_SRCS) $(wildcard grant/*.c) frontends/kbd/kbd_ring.c \
+                           frontends/kbd/kbd_xenbus.c
+$(B)/unit/test_kbdfront: frontends/kbd/kbd_internal.h include/xhvm/kbdfront.h
+
+# frontends/net/ on the real grant/, events/ and xenbus/ (above the in-memory
+# xenstore), with a fake netback on the shared rings (tests/unit/test_netfront_backend.h).
+XH_NET_TEST_SRCS := $(wildcard frontends/net/*.c) $(wildcard grant/*.c) $(XH_XENBUS_TEST_SRCS)
+UNIT_SRCS_test_netfront      := $(XH_NET_TEST_SRCS)
+UNIT_SRCS_test_netfront_data := $(XH_NET_TEST_SRCS)
+
+# frontends/blk/ on the in-memory xenstore, with the fake grant table, the
+# in-process blkback and xh_wait_until of tests/unit/fake_blkback.c (which
+# stands in for events/timer.c) and the lower half.
+XH_BLK_TEST_SRCS := $(wildcard frontends/blk/*.c) tests/unit/fake_blkback.c xenbus/xenbus.c xenbus/bus_probe.c \
+                    xenbus/xs_codec.c tests/unit/fake_xs_api.c $(filter-out events/timer.c,$(XH_LOWER_SRCS))
+UNIT_SRCS_test_blkfront    := $(XH_BLK_TEST_SRCS)
+UNIT_SRCS_test_blkfront_io := $(XH_BLK_TEST_SRCS)
+$(B)/unit/test_blkfront $(B)/unit/test_blkfront_io: frontends/blk/blk_internal.h include/xhvm/blkfront.h
