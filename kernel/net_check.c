@@ -13,6 +13,7 @@
 
 #include <xhvm/hypercall.h>
 #include <xhvm/netfront.h>
+#include <xhvm/pvclock.h>
 #include <xhvm/xenstore.h>
 
 #include "cmdline.h"
@@ -75,7 +76,7 @@ static bool dom0_done(char *verdict, size_t size)
 static void serve(unsigned n, const char *cmdline)
 {
     char verdict[128] = "", a[NET_IPV4_STRLEN];
-    uint64_t waited = 0, echoes = 0, pings = 0;
+    uint64_t start, echoes = 0, pings = 0;
     unsigned serving = 0;
 
     for (unsigned i = 0; i < n; i++) {
@@ -101,10 +102,12 @@ static void serve(unsigned n, const char *cmdline)
         return;
     }
     kprintf("netfront: waiting up to 180 s for dom0's network checks (data/xhvm/net-done)\n");
-    while (waited < 180000 * MS && !dom0_done(verdict, sizeof(verdict))) {
-        for (unsigned i = 0; i < n; i++)
-            xh_netfront_wait(xh_netfront_get(i), 20 * MS);
-        waited += 20 * MS * n;
+    start = xh_pvclock_ns();
+    while (xh_pvclock_ns() - start < 180000 * MS && !dom0_done(verdict, sizeof(verdict))) {
+        /* serve for a while between looks at xenstore (each is a round trip to dom0) */
+        for (unsigned k = 0; k < 25; k++)
+            for (unsigned i = 0; i < n; i++)
+                xh_netfront_wait(xh_netfront_get(i), 20 * MS);
         xh_xs_dispatch_watches();
     }
     for (unsigned i = 0; i < n; i++) {
@@ -115,6 +118,15 @@ static void serve(unsigned n, const char *cmdline)
               "netfront: dom0's ping and UDP echo checks pass (%llu pings and %llu datagrams answered)",
               (unsigned long long)pings, (unsigned long long)echoes);
     for (unsigned i = 0; i < n; i++) {
+        struct xh_netfront_stats st;
+
+        xh_netfront_get_stats(xh_netfront_get(i), &st);
+        tap_note("netfront: vif %u: rx %llu frames (%llu dropped, %llu errors), tx %llu frames (%llu errors, "
+                 "%llu busy), %llu events; responder saw %llu frames, sent %llu", i,
+                 (unsigned long long)st.rx_packets, (unsigned long long)st.rx_dropped,
+                 (unsigned long long)st.rx_errors, (unsigned long long)st.tx_packets,
+                 (unsigned long long)st.tx_errors, (unsigned long long)st.tx_busy, (unsigned long long)st.events,
+                 (unsigned long long)nifs[i].stats.rx_frames, (unsigned long long)nifs[i].stats.tx_frames);
         for (unsigned r = 0; r < NET_DROP__COUNT; r++)
             if (nifs[i].stats.drop[r])
                 tap_note("netfront: vif %u dropped %llu frames: %s", i, (unsigned long long)nifs[i].stats.drop[r],

@@ -862,15 +862,20 @@ static bool net_pending(void *ctx)
 
 int xh_netfront_wait(struct xh_netfront *nf, uint64_t timeout_ns)
 {
-    int rc;
+    int rc, p;
 
     if (!nf)
         return -XEN_EINVAL;
     if (nf->state != NET_CONNECTED)
         return -XEN_ENOTCONN;
     rc = xh_wait_until(net_pending, nf, timeout_ns);
-    if (rc == 0 && nf->state != NET_CONNECTED)
+    if (nf->state != NET_CONNECTED)
         return -XEN_ENOTCONN;
+    /* Poll after a timeout too: it costs a look at the rings and covers
+     * a notification the backend decided it did not owe us. */
+    p = xh_netfront_poll(nf);
+    if (p < 0 && p != -XEN_EBUSY)
+        return p;
     return rc;
 }
 

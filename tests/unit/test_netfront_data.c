@@ -431,6 +431,18 @@ static void test_rx_single_frame_and_refill(void **s)
     assert_int_equal(nb.q[0].rx.sring->rsp_event, nb.q[0].rx.rsp_prod_pvt + 1);
 }
 
+/* The wait hands frames up itself (it polls), also when the event never came. */
+static void test_wait_polls(void **s)
+{
+    uint8_t f[100];
+
+    nb_ipv4_frame(f, sizeof(f), 17, 1, 2, ip_b, ip_a);
+    assert_true(nb_rx_put(0, f, sizeof(f), 4096, 0, 0, 0, 0));
+    xh_netfront_wait(nf, 1000000);
+    assert_int_equal(seen.frames, 1);
+    assert_memory_equal(seen.data, f, 100);
+}
+
 static void test_rx_offset_in_page(void **s)
 {
     uint8_t f[1514];
@@ -853,6 +865,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tx_rsp_prod_jump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_queue_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_single_frame_and_refill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wait_polls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_offset_in_page, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_chains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_extra_info_skipped, setup, teardown),

@@ -354,7 +354,7 @@ run_actions() {
         tty=$(xenstore-read "/local/domain/$domid/console/tty" 2>/dev/null)
         say "$tag action: ${act_cmd[$i]}"
         { echo "# $(cut -d' ' -f1 /proc/uptime) trigger: ${act_re[$i]}"; echo "# command: ${act_cmd[$i]}"; } >> "$dir/actions.log"
-        DOM=$dom DOMID=$domid TTY=$tty XH_FILES=$IN/files timeout -k 5 30 bash -c "${act_cmd[$i]}" >> "$dir/actions.log" 2>&1
+        DOM=$dom DOMID=$domid TTY=$tty XH_FILES=$IN/files timeout -k 5 120 bash -c "${act_cmd[$i]}" >> "$dir/actions.log" 2>&1
         rc=$?
         echo "# status $rc" >> "$dir/actions.log"
         if [ $rc = 0 ]; then act_done[$i]=1; else act_done[$i]=2; say "$tag action failed (status $rc)"; fi

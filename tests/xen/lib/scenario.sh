@@ -32,7 +32,7 @@
 #                         (tools/tap-check --require)
 #   action: REGEX => CMD  (repeatable) once the guest's output (COM1, PV console,
 #                         port 0xe9) has a line matching the extended REGEX, dom0
-#                         runs CMD once (bash, 30 s limit; $DOM = the domain's
+#                         runs CMD once (bash, 120 s limit; $DOM = the domain's
 #                         name, $DOMID its id, $TTY its PV console pty,
 #                         $XH_FILES the folder of the "file:" files), e.g.
 #                         "control: waiting => xl shutdown $DOM"; each action's

@@ -115,6 +115,10 @@ int main(int argc, char **argv)
                 lost++;
             if (bad + lost <= 10)
                 fprintf(stderr, "xh-udp: size %u: %s\n", len, r == 1 ? "echo differs" : "no echo");
+            if (ok == 0 && lost >= 10) {
+                fprintf(stderr, "xh-udp: no echo at all for the first 10 sizes: giving up\n");
+                break;
+            }
         }
     }
     printf("xh-udp: sizes %u..%u: %u echoed byte for byte, %u wrong, %u lost\n", min, max, ok, bad, lost);
