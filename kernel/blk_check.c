@@ -48,16 +48,25 @@ static int str_eq(const char *a, const char *b)
     return *a == *b;
 }
 
-static struct xh_blkfront *find(const char *id)
+/* The vbd with this id, a connected one first (a detached one may still be listed). */
+struct xh_blkfront *blk_find(const char *id)
 {
     struct xh_blkfront_info info;
+    struct xh_blkfront *any = NULL;
 
     for (unsigned i = 0; i < xh_blkfront_count(); i++) {
-        xh_blkfront_get_info(xh_blkfront_get(i), &info);
-        if (str_eq(id_of(info.nodename), id))
-            return xh_blkfront_get(i);
+        struct xh_blkfront *d = xh_blkfront_get(i);
+
+        if (!d)
+            continue;
+        xh_blkfront_get_info(d, &info);
+        if (!str_eq(id_of(info.nodename), id))
+            continue;
+        if (info.connected)
+            return d;
+        any = any ? any : d;
     }
-    return NULL;
+    return any;
 }
 
 static void describe(const struct xh_blkfront_info *in)
@@ -279,7 +288,7 @@ void blk_check(const char *cmdline)
     tap_check(n > 0 && connected == n, n ? "a device did not connect" : "no vbd device",
               "blkfront: every vbd connected (%u of %u)", connected, n);
 
-    boot = find("768");
+    boot = blk_find("768");
     if (!boot) {
         tap_skip("no vbd 768 (hda)", "blkfront: the boot disk (vbd 768) shows our MBR");
     } else {
@@ -295,7 +304,7 @@ void blk_check(const char *cmdline)
     }
 
     if (cmdline_get(cmdline, "xhvm.blkwrite", id, sizeof(id)) >= 0) {
-        struct xh_blkfront *d = find(id);
+        struct xh_blkfront *d = blk_find(id);
         if (d && !str_eq(id, "768"))
             check_write(d);
         else
@@ -303,7 +312,7 @@ void blk_check(const char *cmdline)
                       "blkfront: scratch disk %s written and read back", id);
     }
     if (cmdline_get(cmdline, "xhvm.blkro", id, sizeof(id)) >= 0) {
-        struct xh_blkfront *d = find(id);
+        struct xh_blkfront *d = blk_find(id);
         if (d)
             check_read_only(d);
         else

@@ -68,13 +68,22 @@ static int vif_address(unsigned i, struct xh_netfront *nf, const char *cmdline, 
     return net_parse_ip_list_first(val, ip, mask);
 }
 
-static bool dom0_done(char *verdict, size_t size)
+static bool dom0_done(const char *key, char *verdict, size_t size)
 {
-    return xh_xs_read(XH_XS_NO_TXN, "data/xhvm/net-done", verdict, size, NULL) == 0 && verdict[0];
+    char path[64];
+
+    xh_snprintf(path, sizeof(path), "data/xhvm/%s", key);
+    return xh_xs_read(XH_XS_NO_TXN, path, verdict, size, NULL) == 0 && verdict[0];
 }
 
-static void serve(unsigned n, const char *cmdline)
+/*
+ * Answer on every connected vif until dom0 writes data/xhvm/<key> (its
+ * verdict, "ok - ..." or "failed - ...") or 180 s pass; one check named what.
+ */
+void net_serve(const char *cmdline, const char *key, const char *what)
 {
+    unsigned n = xh_netfront_count() < MAX_VIFS ? xh_netfront_count() : MAX_VIFS;
+
     char verdict[128] = "", a[NET_IPV4_STRLEN];
     uint64_t start, echoes = 0, pings = 0;
     unsigned serving = 0;
@@ -98,12 +107,12 @@ static void serve(unsigned n, const char *cmdline)
         serving++;
     }
     if (!serving) {
-        tap_check(false, "no vif has an address", "netfront: dom0's ping and UDP echo checks pass");
+        tap_check(false, "no vif has an address", "%s", what);
         return;
     }
-    kprintf("netfront: waiting up to 180 s for dom0's network checks (data/xhvm/net-done)\n");
+    kprintf("netfront: waiting up to 180 s for dom0's network checks (data/xhvm/%s)\n", key);
     start = xh_pvclock_ns();
-    while (xh_pvclock_ns() - start < 180000 * MS && !dom0_done(verdict, sizeof(verdict))) {
+    while (xh_pvclock_ns() - start < 180000 * MS && !dom0_done(key, verdict, sizeof(verdict))) {
         /* serve for a while between looks at xenstore (each is a round trip to dom0) */
         for (unsigned k = 0; k < 25; k++)
             for (unsigned i = 0; i < n; i++)
@@ -115,8 +124,8 @@ static void serve(unsigned n, const char *cmdline)
         echoes += nifs[i].stats.udp_echo_replies;
     }
     tap_check(verdict[0] == 'o' && verdict[1] == 'k', verdict[0] ? verdict : "dom0 wrote no verdict in 180 s",
-              "netfront: dom0's ping and UDP echo checks pass (%llu pings and %llu datagrams answered)",
-              (unsigned long long)pings, (unsigned long long)echoes);
+              "%s (%llu pings and %llu datagrams answered)", what, (unsigned long long)pings,
+              (unsigned long long)echoes);
     for (unsigned i = 0; i < n; i++) {
         struct xh_netfront_stats st;
 
@@ -156,5 +165,5 @@ void net_check(const char *cmdline)
     }
     tap_check(up == n, "a vif did not connect", "netfront: every vif connected (%u of %u)", up, n);
     if (cmdline_has(cmdline, "xhvm.nettest"))
-        serve(n < MAX_VIFS ? n : MAX_VIFS, cmdline);
+        net_serve(cmdline, "net-done", "netfront: dom0's ping and UDP echo checks pass");
 }

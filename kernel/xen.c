@@ -350,6 +350,7 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
         blk_check(cmdline);
         net_check(cmdline);
         kbd_check();
+        hotplug_check(cmdline);
         control_start();
     } else {
         tap_skip("no xenstore", "xenbus: device/ enumerated");

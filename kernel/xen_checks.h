@@ -7,6 +7,7 @@
 #define XH_KERNEL_XEN_CHECKS_H
 
 #include <stdbool.h>
+#include <xhvm/blkfront.h>
 #include <xhvm/xenbus.h>
 
 /* Each returns false when its module did not come up (its checks skipped). */
@@ -24,6 +25,11 @@ void xenbus_check(void);
 /* Block frontend checks (kernel/blk_check.c); xhvm.blkwrite=<id>, xhvm.blkro=<id>. */
 void blk_check(const char *cmdline);
 void blk_skip(const char *why);
+/* The vbd device/vbd/<id>, a connected one first; NULL when none. */
+struct xh_blkfront *blk_find(const char *id);
+
+/* xhvm.hotplug: detach and re-attach of a disk and a vif by dom0 (kernel/hotplug_check.c). */
+void hotplug_check(const char *cmdline);
 
 /* The PV keyboard as console input (kernel/kbd_input.c): register before the bus probe. */
 int kbd_input_register(void);
@@ -32,6 +38,8 @@ unsigned long kbd_keys(void);
 
 /* Network frontend checks and the IPv4 responder (kernel/net_check.c); xhvm.nettest, xhvm.ip=. */
 void net_check(const char *cmdline);
+/* Serve ARP/ping/UDP echo on the vifs until dom0 writes data/xhvm/<key>; one check named what. */
+void net_serve(const char *cmdline, const char *key, const char *what);
 
 /* Watch control/shutdown (after xenstore); reports "control: ..." checks. */
 void control_start(void);

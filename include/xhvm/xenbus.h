@@ -138,6 +138,7 @@ struct xh_bus_probe_result {
     unsigned failed;            /* a driver's probe returned an error */
     unsigned no_driver;         /* types nobody registered */
     unsigned skipped;           /* bad type (once per type) or id names, past XH_BUS_MAX_DEVICES */
+    unsigned removed;           /* xh_bus_rescan only: devices removed (not part of found) */
 };
 
 /*
@@ -154,6 +155,41 @@ int xh_bus_probe(struct xh_bus_probe_result *res);
 struct xh_xenbus_device *xh_bus_device(unsigned index);
 /* Call each device's remove(), stop its watch and forget it (before kexec, tests). */
 void xh_bus_remove_all(void);
+
+/*
+ * Runtime hotplug ("xl block-attach/-detach", "xl network-attach/-detach").
+ *
+ * xh_bus_watch() watches device/ (the domain's own subtree); the callback
+ * only sets a flag, from xh_xs_dispatch_watches().  Any change below
+ * device/ sets it, our own state writes too (a rescan then finds nothing to
+ * do), and so does the registration itself (xenstore fires a new watch
+ * once), so the first rescan is a full probe.  0 (also when already
+ * watching) or -errno.  xh_bus_unwatch() stops it (kexec, tests).
+ *
+ * The OS's loop: xh_xs_dispatch_watches(); if (xh_bus_changes_pending())
+ * xh_bus_rescan(&r);  (not from a driver's probe or remove).
+ *
+ * xh_bus_rescan() clears the flag, then
+ *  (a) for each bound device whose node device/<type>/<id> is gone (the
+ *      toolstack removes it once the backend is Closed,
+ *      xen/include/public/io/xenbus.h), or was made anew in its place
+ *      (state Initialising where we had written a later state): the
+ *      driver's remove(), its otherend watch stopped, its slot freed (the
+ *      same type/id can be probed again);
+ *  (b) probes the devices not bound yet, as xh_bus_probe() does, except
+ *      devices whose probe already failed and whose node is still there
+ *      (a rescan triggered by that probe's own writes would otherwise retry
+ *      it forever; xh_bus_probe() retries them; a node removed and made
+ *      again is probed).
+ * res: removed, and for (b) the counts of xh_bus_probe().  A node that
+ * cannot be checked (xenstore error) keeps its device.  0, -XEN_EBUSY
+ * (a probe, a remove() or a rescan is running: the flag stays set) or the
+ * -errno of listing device/ (after (a) was done).
+ */
+int xh_bus_watch(void);
+void xh_bus_unwatch(void);
+bool xh_bus_changes_pending(void);
+int xh_bus_rescan(struct xh_bus_probe_result *res);
 
 /* ---- guest control (xenbus/control.c) -------------------------------------------- */
 

@@ -515,6 +515,54 @@ static void test_remove_all_forgets_devices(void **s)
     assert_int_equal(fake_gnt.in_use, 0);
 }
 
+/* xl block-detach, then block-attach of the same vdev, through xh_bus_rescan. */
+static void test_detach_then_attach_same_node(void **s)
+{
+    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_bus_probe_result r;
+    struct cb c = { 0 };
+    uint8_t buf[4096];
+    struct xh_blk_req req = { .op = XH_BLK_READ, .sector = 0, .nr_sectors = 8, .buf = buf, .done = record,
+                              .arg = &c };
+
+    fbb.paused = true;
+    assert_int_equal(xh_blkfront_submit(b, &req), 0);
+    /* libxl: backend Closing; we answer Closed from the watch callback alone (no poll). */
+    fake_xs_set(BACK "/state", "5");
+    xh_xs_dispatch_watches();
+    assert_int_equal(c.calls, 1);
+    assert_int_equal(c.status, -XEN_EIO);
+    assert_string_equal(fake_xs_get(NODE "/state"), "6");
+    assert_string_equal(fake_xs_get(BACK "/state"), "6");   /* the scripted backend followed */
+    xh_xs_dispatch_watches();
+    assert_true(b->torn_down);
+    assert_int_equal(fake_gnt.in_use, 0);
+    /* Then it removes both directories: the rescan removes the device. */
+    fake_xs_rm(NODE);
+    fake_xs_rm(BACK);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 1);
+    assert_int_equal(xh_blkfront_count(), 0);
+    assert_null(xh_blkfront_get(0));
+    assert_null(xh_bus_device(0));
+    assert_null(fake_xs_get(NODE "/state"));                /* not recreated by our writes */
+
+    /* block-attach of the same vdev: a fresh connection. */
+    fake_vbd_create(4096, NULL);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(xh_blkfront_count(), 1);
+    b = xh_blkfront_get(0);
+    assert_non_null(b);
+    assert_true(info_of(b).connected);
+    assert_int_equal(info_of(b).sectors, 4096);
+    assert_string_equal(fake_xs_get(NODE "/state"), "4");
+    memset(buf, 0, sizeof(buf));
+    fbb.paused = false;
+    assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_WRITE, 8, 8, buf, SEC), 0);
+    assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_READ, 8, 8, buf, SEC), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +588,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_close_backend_never_closed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_protocol_error_closes_in_xenstore, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_all_forgets_devices, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_detach_then_attach_same_node, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

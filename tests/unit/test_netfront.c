@@ -381,9 +381,16 @@ static void test_detach_then_attach_same_index(void **s)
     /* detach: Closing, our Closed, the toolstack removes both directories, the bus forgets the device */
     fake_xs_set(NB_BACK "/state", "5");
     xh_xs_dispatch_watches();
+    assert_string_equal(fake_xs_get(NB_FRONT "/state"), "6");    /* from the watch callback alone */
     fake_xs_rm(NB_FRONT);
     fake_xs_rm(NB_BACK);
-    xh_bus_remove_all();
+    {
+        struct xh_bus_probe_result r;
+
+        assert_int_equal(xh_bus_rescan(&r), 0);
+        assert_int_equal(r.removed, 1);
+        assert_null(xh_bus_device(0));
+    }
     assert_false(xh_netfront_link_up(nf));
     assert_int_equal(grants_in_use(), 0);
 

@@ -29,6 +29,9 @@ static struct {
     int connect_rc;
     bool reenter;               /* probe calls xh_bus_probe */
     int reenter_rc;
+    bool rescan_in_probe;       /* probe and remove call xh_bus_rescan */
+    int rescan_rc[2];           /* [0] from probe, [1] from remove */
+    bool pending_after[2];      /* xh_bus_changes_pending() after that call */
 } mock;
 
 static int mock_probe(struct xh_xenbus_device *dev)
@@ -41,6 +44,12 @@ static int mock_probe(struct xh_xenbus_device *dev)
     assert_string_equal(dev->driver->type, dev->type);
     if (mock.reenter)
         mock.reenter_rc = xh_bus_probe(NULL);
+    if (mock.rescan_in_probe) {
+        fake_xs_set("device/vif/0/note", "x");          /* a change the bus watch sees */
+        xh_xs_dispatch_watches();
+        mock.rescan_rc[0] = xh_bus_rescan(NULL);
+        mock.pending_after[0] = xh_bus_changes_pending();
+    }
     if (mock.fail_id >= 0 && atoi(dev->id) == mock.fail_id)
         return -XEN_EIO;
     if (mock.connect) {
@@ -59,6 +68,10 @@ static void mock_changed(struct xh_xenbus_device *dev, enum xenbus_state st)
 static void mock_remove(struct xh_xenbus_device *dev)
 {
     mock.removes++;
+    if (mock.rescan_in_probe) {
+        mock.rescan_rc[1] = xh_bus_rescan(NULL);
+        mock.pending_after[1] = xh_bus_changes_pending();
+    }
 }
 
 static struct xh_xenbus_driver vbd = { .type = "vbd", .probe = mock_probe, .remove = mock_remove };
@@ -87,6 +100,7 @@ static void add_device(const char *type, const char *id, int fe, int be)
 static int setup(void **s)
 {
     xh_bus_remove_all();
+    xh_bus_unwatch();
     xh_bus_unregister_driver(&vbd);
     xh_bus_unregister_driver(&vif);
     fake_os_reset();
@@ -378,6 +392,232 @@ static void test_handshake_from_left_states(void **s)
     assert_int_equal(fake_xs_watch_count(), 0);
 }
 
+/* ---- hotplug: xh_bus_watch / xh_bus_rescan -------------------------------------------- */
+
+static void test_watch_sets_flag(void **s)
+{
+    struct xh_bus_probe_result r;
+
+    assert_false(xh_bus_changes_pending());
+    assert_int_equal(xh_bus_watch(), 0);
+    assert_int_equal(xh_bus_watch(), 0);        /* once */
+    assert_int_equal(fake_xs_watch_count(), 1);
+    /* xenstore fires a new watch at once: the first rescan is a full probe. */
+    xh_xs_dispatch_watches();
+    assert_true(xh_bus_changes_pending());
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_false(xh_bus_changes_pending());
+    assert_int_equal(r.found + r.removed, 0);
+    /* The toolstack adds a device: the callback only sets the flag. */
+    add_device("vbd", "768", 1, 2);
+    assert_false(xh_bus_changes_pending());     /* not before the dispatch */
+    xh_xs_dispatch_watches();
+    assert_true(xh_bus_changes_pending());
+    assert_int_equal(mock.probes, 0);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_false(xh_bus_changes_pending());
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.probes, 1);
+    assert_string_equal(xh_bus_device(0)->nodename, "device/vbd/768");
+    /* A change elsewhere in our home does not. */
+    fake_xs_set("data/foo", "1");
+    xh_xs_dispatch_watches();
+    assert_false(xh_bus_changes_pending());
+    xh_bus_unwatch();
+    assert_int_equal(fake_xs_watch_count(), 0);
+    add_device("vbd", "832", 1, 2);
+    xh_xs_dispatch_watches();
+    assert_false(xh_bus_changes_pending());
+}
+
+static void test_rescan_removes_and_reprobes(void **s)
+{
+    struct xh_bus_probe_result r;
+    unsigned pages;
+
+    add_device("vbd", "768", 1, 2);
+    add_device("vif", "0", 1, 2);
+    add_device("vif", "1", 1, 2);
+    assert_int_equal(xh_bus_probe(&r), 0);
+    assert_int_equal(r.probed, 3);
+    assert_int_equal(fake_xs_watch_count(), 2);     /* the vifs' otherend watches */
+    pages = fake_os.pages_allocated;
+
+    /* Nothing changed: nothing happens. */
+    memset(&r, 0xff, sizeof(r));
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    assert_int_equal(r.found, 0);
+    assert_int_equal(mock.probes, 3);
+
+    /* The toolstack removes vif/0 (after its backend closed): remove(), watch stopped, slot freed. */
+    fake_xs_rm("device/vif/0");
+    fake_xs_rm("/local/domain/0/backend/vif/7/0");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 1);
+    assert_int_equal(r.found, 0);
+    assert_int_equal(mock.removes, 1);
+    assert_int_equal(fake_xs_watch_count(), 1);
+    assert_string_equal(xh_bus_device(0)->nodename, "device/vbd/768");
+    assert_string_equal(xh_bus_device(1)->nodename, "device/vif/1");
+    assert_null(xh_bus_device(2));
+    assert_true(fake_os_logged("device/vif/0: removed by the toolstack"));
+    /* A second rescan does not remove it again. */
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    assert_int_equal(mock.removes, 1);
+
+    /* The same id attached again: probed again, in the freed slot, watched again. */
+    add_device("vif", "0", 1, 2);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    assert_int_equal(r.found, 1);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.probes, 4);
+    assert_string_equal(mock.probed[3], "vif/0");
+    assert_string_equal(xh_bus_device(2)->nodename, "device/vif/0");
+    assert_int_equal(fake_xs_watch_count(), 2);
+    assert_int_equal(fake_os.pages_allocated, pages);
+    /* Its backend's moves reach the driver again. */
+    xh_xs_dispatch_watches();
+    mock.changes = 0;
+    fake_xs_set("/local/domain/0/backend/vif/7/0/state", "4");
+    xh_xs_dispatch_watches();
+    assert_int_equal(mock.changes, 1);
+    assert_int_equal(mock.last_change, XenbusStateConnected);
+
+    /* A new device and a removal in one rescan. */
+    add_device("vbd", "832", 1, 2);
+    fake_xs_rm("device/vbd/768");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 1);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.removes, 2);
+    assert_string_equal(mock.probed[4], "vbd/832");
+    assert_string_equal(xh_bus_device(2)->nodename, "device/vbd/832");
+    assert_null(xh_bus_device(3));
+    assert_int_equal(fake_os.pages_allocated, pages);
+
+    /* Everything gone, device/ too. */
+    fake_xs_rm("device");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 3);
+    assert_null(xh_bus_device(0));
+    assert_int_equal(fake_xs_watch_count(), 0);
+}
+
+static void test_rescan_device_made_anew_in_place(void **s)
+{
+    struct xh_bus_probe_result r;
+    struct xh_xenbus_device *d;
+
+    add_device("vbd", "768", 1, 2);
+    assert_int_equal(xh_bus_probe(&r), 0);
+    d = xh_bus_device(0);
+    /* Our own Initialising is not mistaken for a new device. */
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    /* We closed; detach and attach happened before we rescanned: state is 1 again. */
+    assert_int_equal(xh_xenbus_switch_state(d, XenbusStateClosed), 0);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    fake_xs_set("device/vbd/768/state", "1");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 1);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.removes, 1);
+    assert_int_equal(mock.probes, 2);
+    assert_string_equal(xh_bus_device(0)->nodename, "device/vbd/768");
+    assert_null(xh_bus_device(1));
+}
+
+static void test_rescan_does_not_retry_failed_probe(void **s)
+{
+    struct xh_bus_probe_result r;
+
+    add_device("vbd", "768", 1, 2);
+    add_device("vbd", "832", 1, 2);
+    mock.fail_id = 832;
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(r.failed, 1);
+    assert_int_equal(mock.probes, 2);
+    /* Its own writes would set the flag again: the next rescan leaves it alone. */
+    for (unsigned i = 0; i < 5; i++) {
+        assert_int_equal(xh_bus_rescan(&r), 0);
+        assert_int_equal(r.found, 0);
+    }
+    assert_int_equal(mock.probes, 2);
+    /* Detached and attached again: a new device, probed. */
+    mock.fail_id = -1;
+    fake_xs_rm("device/vbd/832");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    add_device("vbd", "832", 1, 2);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.probes, 3);
+    /* xh_bus_probe still retries a failed device. */
+    add_device("vbd", "2048", 1, 2);
+    mock.fail_id = 2048;
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.failed, 1);
+    mock.fail_id = -1;
+    assert_int_equal(xh_bus_probe(&r), 0);
+    assert_int_equal(r.probed, 1);
+    assert_int_equal(mock.probes, 5);
+    assert_non_null(xh_bus_device(2));
+}
+
+static void test_rescan_not_nested(void **s)
+{
+    struct xh_bus_probe_result r;
+
+    assert_int_equal(xh_bus_watch(), 0);
+    xh_xs_dispatch_watches();
+    add_device("vbd", "768", 1, 2);
+    mock.rescan_in_probe = true;
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.probed, 1);
+    /* From a probe: refused, and the change it saw stays pending. */
+    assert_int_equal(mock.rescan_rc[0], -XEN_EBUSY);
+    assert_true(mock.pending_after[0]);
+    assert_true(xh_bus_changes_pending());
+    /* From xh_bus_probe's probe too. */
+    add_device("vbd", "832", 1, 2);
+    mock.rescan_rc[0] = 0;
+    assert_int_equal(xh_bus_probe(&r), 0);
+    assert_int_equal(mock.rescan_rc[0], -XEN_EBUSY);
+    /* From a remove() during a rescan. */
+    fake_xs_rm("device/vbd/768");
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 1);
+    assert_int_equal(mock.rescan_rc[1], -XEN_EBUSY);
+    assert_string_equal(xh_bus_device(0)->nodename, "device/vbd/832");
+    assert_null(xh_bus_device(1));
+    mock.rescan_in_probe = false;
+    /* The loop comes back: nothing left to do. */
+    xh_xs_dispatch_watches();
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.found + r.removed, 0);
+    assert_false(xh_bus_changes_pending());
+}
+
+static void test_rescan_keeps_device_on_xenstore_error(void **s)
+{
+    struct xh_bus_probe_result r;
+
+    add_device("vbd", "768", 1, 2);
+    assert_int_equal(xh_bus_probe(&r), 0);
+    fake_xs_fail("device/vbd/768", FX_OP_EXISTS, -XEN_EIO);
+    assert_int_equal(xh_bus_rescan(&r), 0);
+    assert_int_equal(r.removed, 0);
+    assert_int_equal(mock.removes, 0);
+    assert_true(fake_os_logged("cannot tell whether it is still there (-EIO)"));
+    assert_non_null(xh_bus_device(0));
+    fake_xs_fail("device/vbd/768", FX_OP_EXISTS, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +630,12 @@ int main(void)
         cmocka_unit_test_setup(test_probe_xenstore_errors, setup),
         cmocka_unit_test_setup(test_remove_all_and_reentry, setup),
         cmocka_unit_test_setup(test_handshake_from_left_states, setup),
+        cmocka_unit_test_setup(test_watch_sets_flag, setup),
+        cmocka_unit_test_setup(test_rescan_removes_and_reprobes, setup),
+        cmocka_unit_test_setup(test_rescan_device_made_anew_in_place, setup),
+        cmocka_unit_test_setup(test_rescan_does_not_retry_failed_probe, setup),
+        cmocka_unit_test_setup(test_rescan_not_nested, setup),
+        cmocka_unit_test_setup(test_rescan_keeps_device_on_xenstore_error, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
