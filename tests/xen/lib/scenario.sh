@@ -23,7 +23,9 @@
 #                         "text STRING": pass once STRING shows up (a guest
 #                         that prints no TAP, e.g. a Linux baseline)
 #   file: PATH            copied into dom0; configs name it as @XH_FILES@/BASENAME
-#                         (e.g. kernel = "@XH_FILES@/xhvm.elf" for PVH)
+#                         (e.g. kernel = "@XH_FILES@/xhvm.elf" for PVH); the
+#                         word @DOM0_KERNEL@ copies dom0's own kernel as
+#                         @XH_FILES@/vmlinuz (a Linux baseline guest boots it)
 #   cmdline: TEXT         boot build/xhvm.elf with this kernel command line (the
 #                         harness makes the scenario's own disk image; needs
 #                         image: guest), e.g. "xhvm.evtchn=intx"
@@ -152,6 +154,10 @@ xh_scn_compose() {
     xh_scn_all "$f" after > "$dir/after"
     while read -r p; do
         [ -n "$p" ] || continue
+        if [ "$p" = @DOM0_KERNEL@ ]; then     # the dom0 image's own kernel, as files/vmlinuz
+            cp "$XH_VMLINUZ" "$in/files/vmlinuz" || { echo "xen: error: $f: no dom0 kernel to copy" >&2; return 1; }
+            continue
+        fi
         cp "$(_xh_abs "$p")" "$in/files/" || { echo "xen: error: $f: cannot copy file $p" >&2; return 1; }
     done < <(xh_scn_all "$f" file)
     echo "$name" >> "$in/scenarios/list"
