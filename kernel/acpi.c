@@ -5,6 +5,7 @@
  * be aligned).
  */
 #include "kernel/acpi.h"
+#include "kernel/string.h"
 
 #define HDR_LEN         36      /* System Description Table Header, §5.2.6 */
 #define RSDP_V1_LEN     20      /* §5.2.5.3: the part the first checksum covers */
@@ -29,10 +30,7 @@ static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd
 
 static bool sig_eq(const uint8_t *p, const char *sig)
 {
-    for (unsigned i = 0; sig[i]; i++)
-        if (p[i] != (uint8_t)sig[i])
-            return false;
-    return true;
+    return memcmp(p, sig, strlen(sig)) == 0;
 }
 
 /* A signature made printable for the log: garbage must not reach the console raw. */

@@ -10,6 +10,7 @@
 
 #include "kernel/console.h"
 #include "kernel/format.h"
+#include "kernel/string.h"
 
 static struct console_sink *sinks;
 
@@ -84,16 +85,11 @@ void console_unmute_replay(void)
 
 bool console_mute(const char *name, bool mute)
 {
-    for (struct console_sink *k = sinks; k; k = k->next) {
-        const char *a = k->name, *b = name;
-
-        while (*a && *a == *b)
-            a++, b++;
-        if (*a == *b) {
+    for (struct console_sink *k = sinks; k; k = k->next)
+        if (strcmp(k->name, name) == 0) {
             k->muted = mute;
             return true;
         }
-    }
     return false;
 }
 

@@ -1,6 +1,7 @@
 /*
  * printf-style formatting (C11 7.21.6.1 semantics for the supported subset,
- * see format.h).  Portable: no kernel headers, built on the host for tests.
+ * see format.h).  Portable: nothing of the kernel but the libc-named
+ * functions of kernel/string.h, so it builds on the host for tests.
  *
  * One pass over the format; each piece of output goes straight to the emit
  * callback, so neither kprintf nor snprintf needs a temporary buffer.
@@ -9,6 +10,7 @@
 #include <stdint.h>
 
 #include "kernel/format.h"
+#include "kernel/string.h"
 
 /* The compiler's own macros: <limits.h> is not part of GCC's freestanding set here. */
 #define INT_MAX __INT_MAX__
@@ -56,15 +58,6 @@ static void pad(struct out *o, char c, size_t n)
         put(o, c == '0' ? zeros : spaces, k);
         n -= k;
     }
-}
-
-static size_t bounded_strlen(const char *s, int max)
-{
-    size_t n = 0;
-
-    while ((max < 0 || n < (size_t)max) && s[n])
-        n++;
-    return n;
 }
 
 /* Decimal digits of a width or precision, saturating at INT_MAX. */
@@ -268,7 +261,8 @@ int xh_vformat(xh_emit_fn emit, void *ctx, const char *fmt, va_list ap)
             const char *s = va_arg(ap, const char *);
             if (!s)
                 s = "(null)";
-            emit_field(&o, &sp, s, bounded_strlen(s, sp.prec));
+            /* A precision bounds what is read: the string need not be terminated. */
+            emit_field(&o, &sp, s, sp.prec < 0 ? strlen(s) : strnlen(s, (size_t)sp.prec));
             break;
         }
         case '%':

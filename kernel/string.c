@@ -1,15 +1,13 @@
 /*
  * The four memory functions GCC may emit calls to even in freestanding code
  * (struct copies and zeroing): the kernel provides them, as any OS hosting
- * the library must (docs/porting.md).
+ * the library must (docs/porting.md).  Then the string functions the
+ * kernel's own code uses, so it needs no private copies.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-void *memcpy(void *restrict dst, const void *restrict src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
+#include "kernel/string.h"
 
 void *memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
@@ -48,4 +46,31 @@ int memcmp(const void *a, const void *b, size_t n)
         if (x[i] != y[i])
             return x[i] < y[i] ? -1 : 1;
     return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+
+    while (s[n])
+        n++;
+    return n;
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
 }

@@ -26,47 +26,6 @@
 /* Waits whose clock does not move give up after this many wake-ups. */
 #define STUCK_WAKEUPS 100000u
 
-/* ---- small string helpers (no libc) ------------------------------------------ */
-
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    return n;
-}
-
-/* dst = a "/" b; -XEN_ENAMETOOLONG when it does not fit. */
-static int path_join(char *dst, size_t size, const char *a, const char *b)
-{
-    size_t la = str_len(a), lb = str_len(b);
-
-    if (la + 1 + lb + 1 > size)
-        return -XEN_ENAMETOOLONG;
-    __builtin_memcpy(dst, a, la);
-    dst[la] = '/';
-    __builtin_memcpy(dst + la + 1, b, lb + 1);
-    return 0;
-}
-
-/* A plain decimal (no sign, no spaces, at most 10 digits) no larger than max. */
-static bool parse_dec(const char *s, uint32_t max, uint32_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-
-    for (i = 0; s[i]; i++) {
-        if (s[i] < '0' || s[i] > '9' || i >= 10)
-            return false;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (i == 0 || v > max)
-        return false;
-    *out = (uint32_t)v;
-    return true;
-}
-
 bool xh_xenbus_name_valid(const char *s)
 {
     size_t i;
@@ -132,7 +91,7 @@ const char *xh_xenbus_state_name(int state)
 static enum xenbus_state read_state(const char *path)
 {
     char val[16], show[24];
-    uint32_t v;
+    uint64_t v;
     int rc;
 
     rc = xh_xs_read(XH_XS_NO_TXN, path, val, sizeof(val), NULL);
@@ -146,7 +105,7 @@ static enum xenbus_state read_state(const char *path)
         xh_os_log(XH_LOG_WARN, "xenbus: reading %s: %s", path, xh_xen_errno_name(rc));
         return XenbusStateUnknown;
     }
-    if (!parse_dec(val, XenbusStateClosed, &v) || v < XenbusStateInitialising) {
+    if (!xs_parse_dec(val, xs_strnlen(val, sizeof(val)), XenbusStateClosed, &v) || v < XenbusStateInitialising) {
         xh_os_log(XH_LOG_WARN, "xenbus: %s: invalid state \"%s\" (not 1..6), taken as Unknown", path,
                   xs_shown(show, sizeof(show), val));
         return XenbusStateUnknown;
@@ -159,21 +118,21 @@ static enum xenbus_state read_state(const char *path)
 int xh_xenbus_device_init(struct xh_xenbus_device *dev, const char *type, const char *id)
 {
     char path[sizeof(dev->nodename) + 16], val[16], show[48];
-    uint32_t domid;
+    uint64_t domid;
     int rc;
 
     if (!dev || !xh_xenbus_name_valid(type) || !xh_xenbus_name_valid(id))
         return -XEN_EINVAL;
     __builtin_memset(dev, 0, sizeof(*dev));
-    __builtin_memcpy(dev->type, type, str_len(type) + 1);
-    __builtin_memcpy(dev->id, id, str_len(id) + 1);
+    __builtin_memcpy(dev->type, type, xs_strnlen(type, XH_XENBUS_NAME_MAX) + 1);
+    __builtin_memcpy(dev->id, id, xs_strnlen(id, XH_XENBUS_NAME_MAX) + 1);
     /* "device/" + 15 + "/" + 15 always fits nodename[64]. */
-    if (path_join(path, sizeof(path), "device", type) < 0 ||
-        path_join(dev->nodename, sizeof(dev->nodename), path, id) < 0)
+    if (xs_path_join(path, sizeof(path), "device", type) < 0 ||
+        xs_path_join(dev->nodename, sizeof(dev->nodename), path, id) < 0)
         return -XEN_ENAMETOOLONG;
 
     /* design.md 6.9: the backend may live in any domain; take both keys from xenstore. */
-    if (path_join(path, sizeof(path), dev->nodename, "backend") < 0)
+    if (xs_path_join(path, sizeof(path), dev->nodename, "backend") < 0)
         return -XEN_ENAMETOOLONG;
     rc = xh_xs_read(XH_XS_NO_TXN, path, dev->otherend, sizeof(dev->otherend), NULL);
     if (rc == -XEN_E2BIG) {
@@ -193,7 +152,7 @@ int xh_xenbus_device_init(struct xh_xenbus_device *dev, const char *type, const 
         return -XEN_EINVAL;
     }
 
-    if (path_join(path, sizeof(path), dev->nodename, "backend-id") < 0)
+    if (xs_path_join(path, sizeof(path), dev->nodename, "backend-id") < 0)
         return -XEN_ENAMETOOLONG;
     rc = xh_xs_read(XH_XS_NO_TXN, path, val, sizeof(val), NULL);
     if (rc < 0 && rc != -XEN_E2BIG) {
@@ -201,7 +160,7 @@ int xh_xenbus_device_init(struct xh_xenbus_device *dev, const char *type, const 
         return rc;
     }
     /* xen/include/public/xen.h: ids from DOMID_FIRST_RESERVED up are not domains. */
-    if (rc == -XEN_E2BIG || !parse_dec(val, DOMID_FIRST_RESERVED - 1, &domid)) {
+    if (rc == -XEN_E2BIG || !xs_parse_dec(val, xs_strnlen(val, sizeof(val)), DOMID_FIRST_RESERVED - 1, &domid)) {
         xh_os_log(XH_LOG_ERROR, "xenbus: %s: backend-id \"%s\" is not a domain id below %u", dev->nodename,
                   rc == -XEN_E2BIG ? "(too long)" : xs_shown(show, sizeof(show), val), DOMID_FIRST_RESERVED);
         return -XEN_EINVAL;
@@ -209,7 +168,7 @@ int xh_xenbus_device_init(struct xh_xenbus_device *dev, const char *type, const 
     dev->otherend_id = (domid_t)domid;
 
     /* Firmware may have left our state anywhere: remember what is there. */
-    if (path_join(path, sizeof(path), dev->nodename, "state") < 0)
+    if (xs_path_join(path, sizeof(path), dev->nodename, "state") < 0)
         return -XEN_ENAMETOOLONG;
     dev->state = read_state(path);
     dev->otherend_state = XenbusStateUnknown;
@@ -245,7 +204,7 @@ static int write_state(struct xh_xenbus_device *dev, enum xenbus_state state)
 
     if (state < XenbusStateInitialising || state > XenbusStateReconfigured)
         return -XEN_EINVAL;
-    if (path_join(path, sizeof(path), dev->nodename, "state") < 0)
+    if (xs_path_join(path, sizeof(path), dev->nodename, "state") < 0)
         return -XEN_ENAMETOOLONG;
     w.value[0] = (char)('0' + state);
     w.value[1] = '\0';
@@ -279,7 +238,7 @@ enum xenbus_state xh_xenbus_read_otherend_state(struct xh_xenbus_device *dev)
 {
     char path[sizeof(dev->otherend) + 8];
 
-    if (path_join(path, sizeof(path), dev->otherend, "state") < 0 || !dev->otherend[0])
+    if (xs_path_join(path, sizeof(path), dev->otherend, "state") < 0 || !dev->otherend[0])
         dev->otherend_state = XenbusStateUnknown;
     else
         dev->otherend_state = read_state(path);
@@ -308,7 +267,7 @@ int xh_xenbus_watch_otherend(struct xh_xenbus_device *dev)
         return -XEN_EINVAL;
     if (dev->watching)
         return 0;
-    if (path_join(path, sizeof(path), dev->otherend, "state") < 0)
+    if (xs_path_join(path, sizeof(path), dev->otherend, "state") < 0)
         return -XEN_ENAMETOOLONG;
     rc = xh_xs_watch(&dev->otherend_watch, path, otherend_watch_fn, dev);
     if (rc < 0) {
@@ -412,7 +371,7 @@ static int frontend_reset(struct xh_xenbus_device *dev, uint64_t *remaining)
     enum xenbus_state ours, be;
     int rc;
 
-    if (!dev || path_join(path, sizeof(path), dev->nodename, "state") < 0)
+    if (!dev || xs_path_join(path, sizeof(path), dev->nodename, "state") < 0)
         return -XEN_EINVAL;
     rc = xh_xenbus_watch_otherend(dev);
     if (rc < 0)

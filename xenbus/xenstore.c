@@ -42,7 +42,6 @@
 #define PUMP_BUDGET 1024u
 /* Lines logged per kind of bad input before going quiet. */
 #define LOG_LIMIT 16u
-#define DEFAULT_TXN_TRIES 16u
 
 struct evq_entry {
     struct xh_xs_watch *w;      /* NULL: the watch went away, skip it */
@@ -608,9 +607,13 @@ void xh_xs_set_timeout(uint64_t ns)
 
 /* ---- requests ---------------------------------------------------------------------- */
 
-int xh_xs_read(xh_xs_txn t, const char *path, char *buf, size_t size, size_t *len)
+/*
+ * A request whose one part is path, for a reply the caller copies into buf:
+ * buf is checked and emptied before anything is sent, so a request that
+ * fails leaves "" there.
+ */
+static int talk_path(uint32_t type, xh_xs_txn t, const char *path, char *buf, size_t size, struct xs_reply *r)
 {
-    struct xs_reply r;
     size_t pl;
     int rc;
 
@@ -620,7 +623,14 @@ int xh_xs_read(xh_xs_txn t, const char *path, char *buf, size_t size, size_t *le
     rc = check_path(path, &pl);
     if (rc < 0)
         return rc;
-    rc = talk(XS_READ, t, (const struct xs_part[]){ { path, pl + 1 } }, 1, &r);
+    return talk(type, t, (const struct xs_part[]){ { path, pl + 1 } }, 1, r);
+}
+
+int xh_xs_read(xh_xs_txn t, const char *path, char *buf, size_t size, size_t *len)
+{
+    struct xs_reply r;
+    int rc = talk_path(XS_READ, t, path, buf, size, &r);
+
     if (rc < 0)
         return rc;
     if (len)
@@ -729,19 +739,12 @@ static int read_list(uint32_t type, xh_xs_txn t, const char *path, char *buf, si
 {
     struct xs_reply r;
     unsigned n = 0;
-    size_t pl;
     char tmp[48];
     int rc;
 
     if (count)
         *count = 0;
-    if (!buf || size == 0)
-        return -XEN_EINVAL;
-    buf[0] = '\0';
-    rc = check_path(path, &pl);
-    if (rc < 0)
-        return rc;
-    rc = talk(type, t, (const struct xs_part[]){ { path, pl + 1 } }, 1, &r);
+    rc = talk_path(type, t, path, buf, size, &r);
     if (rc < 0)
         return rc;
     rc = type == XS_GET_PERMS ? xs_parse_perms(r.data, r.len, &n) : xs_parse_list(r.data, r.len, &n);
@@ -858,42 +861,9 @@ int xh_xs_transaction_end(xh_xs_txn t, bool commit)
     return talk_ack(XS_TRANSACTION_END, t, (const struct xs_part[]){ { commit ? "T" : "F", 2 } }, 1);
 }
 
-int xh_xs_transaction_run(int (*body)(xh_xs_txn t, void *arg), void *arg, unsigned max_tries, unsigned *tries)
+void xs_count_txn_retry(void)
 {
-    unsigned n = 0;
-    int rc = -XEN_EAGAIN;
-
-    if (tries)
-        *tries = 0;
-    if (!body)
-        return -XEN_EINVAL;
-    if (max_tries == 0)
-        max_tries = DEFAULT_TXN_TRIES;
-    while (n < max_tries) {
-        xh_xs_txn t;
-
-        if (n++ > 0)
-            xs.stats.txn_retries++;
-        if (tries)
-            *tries = n;
-        rc = xh_xs_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = body(t, arg);
-        if (rc < 0) {
-            xh_xs_transaction_end(t, false);
-            /* A request inside the transaction may see the conflict first
-             * (xenstored can answer EAGAIN there too): start over as well. */
-            if (rc == -XEN_EAGAIN)
-                continue;
-            return rc;
-        }
-        rc = xh_xs_transaction_end(t, true);
-        if (rc != -XEN_EAGAIN)
-            return rc;
-    }
-    xh_os_log(XH_LOG_WARN, "xenstore: transaction still conflicting after %u tries", n);
-    return rc;
+    xs.stats.txn_retries++;
 }
 
 /* ---- watches ------------------------------------------------------------------------ */

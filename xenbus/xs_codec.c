@@ -13,15 +13,6 @@
 
 #include "xs_internal.h"
 
-size_t xs_strnlen(const char *s, size_t max)
-{
-    size_t n = 0;
-
-    while (n < max && s[n])
-        n++;
-    return n;
-}
-
 int xs_encode(void *out, size_t size, uint32_t type, uint32_t req_id, uint32_t tx_id,
               const struct xs_part *parts, unsigned nparts, size_t *msg_len)
 {
@@ -148,18 +139,14 @@ int xs_parse_perms(const char *p, size_t len, unsigned *count)
     for (unsigned k = 0; k < n; k++) {
         const char *e = p + i;
         size_t l = xs_strnlen(e, len - i);
-        uint32_t domid = 0;
+        uint64_t domid;
 
         if (e[0] != 'n' && e[0] != 'r' && e[0] != 'w' && e[0] != 'b')
             return -XEN_EIO;
         if (l < 2 || l > 6)             /* a letter and 1..5 digits */
             return -XEN_EIO;
-        for (size_t j = 1; j < l; j++) {
-            if (e[j] < '0' || e[j] > '9')
-                return -XEN_EIO;
-            domid = domid * 10 + (uint32_t)(e[j] - '0');
-        }
-        if (domid > 0xffff)             /* xenstore.txt: domids are 0..65535 */
+        /* xenstore.txt: domids are 0..65535 */
+        if (!xs_parse_dec(e + 1, l - 1, 0xffff, &domid))
             return -XEN_EIO;
         i += l + 1;
     }
@@ -169,7 +156,7 @@ int xs_parse_perms(const char *p, size_t len, unsigned *count)
 
 int xs_parse_txn_id(const char *p, size_t len, uint32_t *id)
 {
-    uint64_t v = 0;
+    uint64_t v;
     size_t n;
 
     if (!p || len == 0)
@@ -177,27 +164,11 @@ int xs_parse_txn_id(const char *p, size_t len, uint32_t *id)
     n = xs_strnlen(p, len);
     if (n == 0 || n > 10 || (n < len && n + 1 != len))
         return -XEN_EIO;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -XEN_EIO;
-        v = v * 10 + (uint64_t)(p[i] - '0');
-    }
     /* 0 would mean "no transaction" in tx_id (xenstore.txt). */
-    if (v == 0 || v > UINT32_MAX)
+    if (!xs_parse_dec(p, n, UINT32_MAX, &v) || v == 0)
         return -XEN_EIO;
     *id = (uint32_t)v;
     return 0;
-}
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 int xs_parse_u64(const char *p, size_t len, uint64_t *val)
@@ -213,7 +184,7 @@ int xs_parse_u64(const char *p, size_t len, uint64_t *val)
         i = 2;
     }
     for (; i < len; i++) {
-        int d = hexval(p[i]);
+        int d = xs_hex_digit(p[i]);
 
         if (d < 0 || (unsigned)d >= base)
             return -XEN_EINVAL;
@@ -276,36 +247,4 @@ const char *xs_type_name(uint32_t type)
     if (type < sizeof(names) / sizeof(names[0]) && names[type])
         return names[type];
     return "type?";
-}
-
-char *xs_printable(char *out, size_t size, const void *in, size_t len)
-{
-    const uint8_t *s = in;
-    size_t i, n;
-
-    if (!out || size == 0)
-        return out;
-    if (!s)
-        len = 0;
-    n = len < size - 1 ? len : size - 1;
-    for (i = 0; i < n; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? (char)s[i] : '?';
-    if (n < len && size > 4)
-        out[n - 1] = out[n - 2] = out[n - 3] = '.';
-    out[n] = '\0';
-    return out;
-}
-
-const char *xs_shown(char *out, size_t size, const char *s)
-{
-    return xs_printable(out, size, s, s ? xs_strnlen(s, size) : 0);
-}
-
-bool xs_str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
 }

@@ -1,8 +1,9 @@
 /*
- * A minimal vsnprintf for xh_xs_printf (xs_internal.h).  The library is
- * freestanding and may not use the kernel's formatter (design.md section 2:
- * kernel/ sits above every library module), so xenstore keeps its own: only
- * what xenstore values need (numbers and strings, no floating point).
+ * A minimal vsnprintf for xh_xs_printf (xs_internal.h) and the path
+ * builders of xs_text.h.  The library is freestanding and may not use the
+ * kernel's formatter (design.md section 2: kernel/ sits above every library
+ * module), so xenstore keeps its own: only what xenstore values and paths
+ * need (numbers and strings, no floating point).
  */
 #include <stdarg.h>
 #include <stdbool.h>
@@ -141,4 +142,22 @@ int xs_vformat(char *buf, size_t size, const char *fmt, va_list ap)
     if (size)
         buf[o.len < size ? o.len : size - 1] = '\0';
     return o.len > INT32_MAX ? -XEN_E2BIG : (int)o.len;
+}
+
+int xs_path_format(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = xs_vformat(dst, size, fmt, ap);
+    va_end(ap);
+    if (n == -XEN_E2BIG || (n >= 0 && (size_t)n >= size))
+        return -XEN_ENAMETOOLONG;
+    return n < 0 ? n : 0;
+}
+
+int xs_path_join(char *dst, size_t size, const char *a, const char *b)
+{
+    return xs_path_format(dst, size, "%s/%s", a, b);
 }

@@ -1,7 +1,7 @@
 /*
  * Shared between the xenstore client files of xenbus/ (xs_codec.c,
- * xs_format.c, xs_ring.c, xenstore.c), their unit tests and the fuzzers
- * (tests/fuzz/).  Not part of the library API.
+ * xs_format.c, xs_ring.c, xs_txn.c, xenstore.c), their unit tests and the
+ * fuzzers (tests/fuzz/).  Not part of the library API.
  *
  * The wire format is xen/include/public/io/xs_wire.h (a struct xsd_sockmsg
  * header, then len payload bytes); the payload syntax of each message type
@@ -17,6 +17,8 @@
 #include <xen/xen.h>
 #include <xen/errno.h>
 #include <xen/io/xs_wire.h>
+
+#include "xs_text.h"
 
 #define XS_HDR_SIZE  ((size_t)sizeof(struct xsd_sockmsg))          /* 16 */
 #define XS_MSG_MAX   (XS_HDR_SIZE + XENSTORE_PAYLOAD_MAX)
@@ -92,20 +94,6 @@ int xs_parse_watch_event(const char *p, size_t len, struct xs_watch_event *ev);
 /* "READ", "WATCH_EVENT", ... or "type?" for an unknown type. */
 const char *xs_type_name(uint32_t type);
 
-/* Bytes before the first NUL in s, at most max. */
-size_t xs_strnlen(const char *s, size_t max);
-
-/*
- * Copy untrusted bytes into out as a printable, NUL-terminated string for a
- * log line: bytes outside 0x20..0x7e become '?', and a cut is marked with
- * "...".  Returns out.
- */
-char *xs_printable(char *out, size_t size, const void *in, size_t len);
-/* xs_printable of a NUL-terminated string (at most size bytes of it are read). */
-const char *xs_shown(char *out, size_t size, const char *s);
-/* Two NUL-terminated strings are equal. */
-bool xs_str_eq(const char *a, const char *b);
-
 /* ---- formatting (xs_format.c) ------------------------------------------------ */
 
 /*
@@ -173,5 +161,10 @@ void xs_ring_request_reconnect(struct xs_ring *r);
 bool xs_ring_reconnect_in_progress(const struct xs_ring *r);
 /* After the server set "Connected" again: adopt its (empty) queues. 0 or -XEN_EIO. */
 int xs_ring_reconnected(struct xs_ring *r);
+
+/* ---- the client (xenstore.c) ---------------------------------------------------- */
+
+/* One more try of a transaction (xs_txn.c): counted in the statistics. */
+void xs_count_txn_retry(void);
 
 #endif /* XHVM_XS_INTERNAL_H */

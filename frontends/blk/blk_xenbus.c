@@ -45,6 +45,7 @@
 #include <xhvm/xenstore.h>
 
 #include "frontends/blk/blk_internal.h"
+#include "xenbus/xs_text.h"
 
 #define BIT(s) (1u << (s))
 
@@ -53,42 +54,14 @@ static unsigned nr_devs;
 
 _Static_assert(sizeof(struct xh_blkfront) <= BLK_PAGE_SIZE, "a device takes one page");
 
-/* ---- small string helpers (no libc) ------------------------------------------------ */
-
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    return n;
-}
+/* ---- small helpers (the string ones are xenbus/xs_text.h) ---------------------------- */
 
 /* out = base "/" key [index in decimal]; -XEN_ENAMETOOLONG when it does not fit. */
 static int key_path(char *out, size_t size, const char *base, const char *key, int index)
 {
-    size_t lb = str_len(base), lk = str_len(key), n;
-    char digits[12];
-    size_t nd = 0;
-
-    if (index >= 0) {
-        unsigned v = (unsigned)index;
-
-        do {
-            digits[nd++] = (char)('0' + v % 10);
-            v /= 10;
-        } while (v);
-    }
-    n = lb + 1 + lk + nd;
-    if (n + 1 > size)
-        return -XEN_ENAMETOOLONG;
-    __builtin_memcpy(out, base, lb);
-    out[lb] = '/';
-    __builtin_memcpy(out + lb + 1, key, lk);
-    for (size_t i = 0; i < nd; i++)
-        out[lb + 1 + lk + i] = digits[nd - 1 - i];
-    out[n] = '\0';
-    return 0;
+    if (index < 0)
+        return xs_path_join(out, size, base, key);
+    return xs_path_format(out, size, "%s/%s%d", base, key, index);
 }
 
 static bool is_pow2(uint64_t v)
@@ -452,14 +425,9 @@ static void log_connected(struct xh_blkfront *b)
 /* blkif handle: the device id ("768"); Linux's blkfront sends the same. */
 static uint16_t parse_handle(const char *id)
 {
-    uint32_t v = 0;
+    uint64_t v;
 
-    for (size_t i = 0; id[i]; i++) {
-        if (id[i] < '0' || id[i] > '9' || v > 0xffff)
-            return 0;
-        v = v * 10 + (uint32_t)(id[i] - '0');
-    }
-    return v <= 0xffff ? (uint16_t)v : 0;
+    return xs_parse_dec(id, xs_strnlen(id, XH_XENBUS_NAME_MAX), 0xffff, &v) ? (uint16_t)v : 0;
 }
 
 static int blk_probe(struct xh_xenbus_device *dev)

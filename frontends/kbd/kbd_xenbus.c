@@ -29,30 +29,9 @@
 #include <xhvm/xenstore.h>
 
 #include "frontends/kbd/kbd_internal.h"
+#include "xenbus/xs_text.h"
 
 static struct xh_kbdfront_config config;
-
-/* dir + "/" + key into buf; -XEN_ENAMETOOLONG when it does not fit. */
-static int path_join(char *buf, size_t size, const char *dir, const char *key)
-{
-    size_t n = 0;
-
-    for (const char *p = dir; *p; p++) {
-        if (n + 1 >= size)
-            return -XEN_ENAMETOOLONG;
-        buf[n++] = *p;
-    }
-    if (n + 1 >= size)
-        return -XEN_ENAMETOOLONG;
-    buf[n++] = '/';
-    for (const char *p = key; *p; p++) {
-        if (n + 1 >= size)
-            return -XEN_ENAMETOOLONG;
-        buf[n++] = *p;
-    }
-    buf[n] = '\0';
-    return 0;
-}
 
 /* An optional unsigned backend key: absent is 0; a value that is no number is 0 and logged. */
 static int read_backend_u32(xh_xs_txn t, struct xh_xenbus_device *dev, const char *key, uint32_t *out)
@@ -62,7 +41,7 @@ static int read_backend_u32(xh_xs_txn t, struct xh_xenbus_device *dev, const cha
     int rc;
 
     *out = 0;
-    rc = path_join(path, sizeof(path), dev->otherend, key);
+    rc = xs_path_join(path, sizeof(path), dev->otherend, key);
     if (rc < 0)
         return rc;
     rc = xh_xs_read_u64(t, path, &v);
@@ -81,7 +60,7 @@ static int read_backend_u32(xh_xs_txn t, struct xh_xenbus_device *dev, const cha
 static int write_u64(xh_xs_txn t, struct xh_xenbus_device *dev, const char *key, uint64_t v)
 {
     char path[sizeof(dev->nodename) + 32];
-    int rc = path_join(path, sizeof(path), dev->nodename, key);
+    int rc = xs_path_join(path, sizeof(path), dev->nodename, key);
 
     if (rc < 0)
         return rc;

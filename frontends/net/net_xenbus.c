@@ -45,6 +45,7 @@
 #include <xhvm/xenstore.h>
 
 #include "frontends/net/net_internal.h"
+#include "xenbus/xs_text.h"
 
 #define BIT(s) (1u << (s))
 /* Pages still granted after a release, waiting for the backend to let go. */
@@ -65,25 +66,7 @@ static unsigned orphans_lost;       /* pages we could not track: never freed */
 /* A directory listing of our node: at most XENSTORE_PAYLOAD_MAX bytes (io/xs_wire.h). */
 static char dir_list[XENSTORE_PAYLOAD_MAX];
 
-/* ---- small helpers (no libc) ---------------------------------------------------------- */
-
-static size_t str_len(const char *s)
-{
-    size_t n = 0;
-
-    while (s[n])
-        n++;
-    return n;
-}
-
-static bool str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b) {
-        a++;
-        b++;
-    }
-    return *a == *b;
-}
+/* ---- small helpers (no libc; the rest are xenbus/xs_text.h) --------------------------- */
 
 static bool str_starts(const char *s, const char *prefix)
 {
@@ -93,64 +76,13 @@ static bool str_starts(const char *s, const char *prefix)
     return true;
 }
 
-/* dst = a "/" b; false when it does not fit. */
-static bool path_join(char *dst, size_t size, const char *a, const char *b)
-{
-    size_t la = str_len(a), lb = str_len(b);
-
-    if (la + 1 + lb + 1 > size)
-        return false;
-    __builtin_memcpy(dst, a, la);
-    dst[la] = '/';
-    __builtin_memcpy(dst + la + 1, b, lb + 1);
-    return true;
-}
-
-/* "queue-N" */
-static void queue_name(char *dst, unsigned n)
-{
-    char tmp[12];
-    unsigned i = 0, k = 0;
-
-    __builtin_memcpy(dst, "queue-", 6);
-    do {
-        tmp[i++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    while (i)
-        dst[6 + k++] = tmp[--i];
-    dst[6 + k] = '\0';
-}
-
-/* A value from xenstore, made printable for a log line. */
-static const char *shown(char *out, size_t size, const char *s)
-{
-    size_t i;
-
-    for (i = 0; s[i] && i + 1 < size; i++)
-        out[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    out[i] = '\0';
-    return out;
-}
-
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Exactly "aa:bb:cc:dd:ee:ff", a unicast address, not all zero. */
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
     uint8_t m[6];
 
     for (unsigned i = 0; i < 6; i++) {
-        int hi = hex_digit(s[3 * i]), lo = hi < 0 ? -1 : hex_digit(s[3 * i + 1]);
+        int hi = xs_hex_digit(s[3 * i]), lo = hi < 0 ? -1 : xs_hex_digit(s[3 * i + 1]);
 
         if (hi < 0 || lo < 0)
             return false;
@@ -373,15 +305,15 @@ static bool read_flag(struct xh_netfront *nf, const char *key, bool def)
     char path[sizeof(nf->dev->otherend) + 40], val[16], show[20];
     int rc;
 
-    if (!path_join(path, sizeof(path), nf->dev->otherend, key))
+    if (xs_path_join(path, sizeof(path), nf->dev->otherend, key) < 0)
         return def;
     rc = xh_xs_read(XH_XS_NO_TXN, path, val, sizeof(val), NULL);
     if (rc == -XEN_ENOENT)
         return def;
-    if (rc == 0 && (str_eq(val, "0") || str_eq(val, "1")))
+    if (rc == 0 && (xs_str_eq(val, "0") || xs_str_eq(val, "1")))
         return val[0] == '1';
     xh_os_log(XH_LOG_WARN, "netfront: %s: backend %s is \"%s\" (%s), taken as 0", nf->name, key,
-              rc == 0 ? shown(show, sizeof(show), val) : "?", xh_xen_errno_name(rc));
+              rc == 0 ? xs_shown(show, sizeof(show), val) : "?", xh_xen_errno_name(rc));
     return false;
 }
 
@@ -404,7 +336,7 @@ static int read_features(struct xh_netfront *nf)
     nf->tx_csum6 = read_flag(nf, "feature-ipv6-csum-offload", false);
     nf->rx_csum = !xh_nf_cfg.no_rx_csum_offload;
 
-    path_join(path, sizeof(path), nf->dev->otherend, "multi-queue-max-queues");
+    xs_path_join(path, sizeof(path), nf->dev->otherend, "multi-queue-max-queues");
     rc = xh_xs_read_u64(XH_XS_NO_TXN, path, &maxq);
     nf->multi_queue = rc == 0;
     if (rc == -XEN_ENOENT) {
@@ -423,7 +355,7 @@ static int write_u(xh_xs_txn t, const char *dir, const char *key, unsigned v)
 {
     char path[sizeof(((struct xh_netfront *)0)->name) + 32];
 
-    if (!path_join(path, sizeof(path), dir, key))
+    if (xs_path_join(path, sizeof(path), dir, key) < 0)
         return -XEN_ENAMETOOLONG;
     return xh_xs_printf(t, path, "%u", v);
 }
@@ -454,7 +386,7 @@ static bool stale_key(const char *name)
     if (str_starts(name, "queue-"))
         return true;
     for (unsigned i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (str_eq(name, keys[i]))
+        if (xs_str_eq(name, keys[i]))
             return true;
     return false;
 }
@@ -463,7 +395,7 @@ static bool stale_key(const char *name)
 static int publish(xh_xs_txn t, void *arg)
 {
     struct xh_netfront *nf = arg;
-    char path[sizeof(nf->name) + 32], qdir[sizeof(nf->name) + 16], qname[20];
+    char path[sizeof(nf->name) + 32], qdir[sizeof(nf->name) + 16];
     unsigned count;
     const char *name;
     int rc;
@@ -472,7 +404,7 @@ static int publish(xh_xs_txn t, void *arg)
     if (rc < 0)
         return rc;
     for (name = xh_xs_next_name(dir_list, count, NULL); name; name = xh_xs_next_name(dir_list, count, name)) {
-        if (!stale_key(name) || !path_join(path, sizeof(path), nf->name, name))
+        if (!stale_key(name) || xs_path_join(path, sizeof(path), nf->name, name) < 0)
             continue;
         rc = xh_xs_rm(t, path);
         if (rc < 0 && rc != -XEN_ENOENT)
@@ -483,8 +415,7 @@ static int publish(xh_xs_txn t, void *arg)
         rc = write_queue_keys(t, nf, nf->name, nf->q[0]);
     } else {
         for (unsigned i = 0; i < nf->nq && rc == 0; i++) {
-            queue_name(qname, i);
-            if (!path_join(qdir, sizeof(qdir), nf->name, qname))
+            if (xs_path_format(qdir, sizeof(qdir), "%s/queue-%u", nf->name, i) < 0)
                 return -XEN_ENAMETOOLONG;
             rc = write_queue_keys(t, nf, qdir, nf->q[i]);
         }
@@ -577,7 +508,7 @@ static unsigned features_of(const struct xh_netfront *nf)
 static struct xh_netfront *slot_for(const char *nodename)
 {
     for (unsigned i = 0; i < nr_slots; i++)
-        if (devs[i].state != NET_UNUSED && str_eq(devs[i].name, nodename))
+        if (devs[i].state != NET_UNUSED && xs_str_eq(devs[i].name, nodename))
             return &devs[i];
     for (unsigned i = 0; i < XH_NETFRONT_MAX_DEVICES; i++)
         if (devs[i].state == NET_UNUSED) {
@@ -621,7 +552,7 @@ static int net_probe(struct xh_xenbus_device *dev)
         detach(nf);     /* the bus forgot the old one without remove() */
     xh_nf_orphans_reclaim();
     /* A device with the same name (the same index attached again) keeps its rx handler. */
-    fn = str_eq(nf->name, dev->nodename) ? nf->rx_fn : NULL;
+    fn = xs_str_eq(nf->name, dev->nodename) ? nf->rx_fn : NULL;
     arg = fn ? nf->rx_arg : NULL;
     __builtin_memset(nf, 0, sizeof(*nf));
     __builtin_memcpy(nf->name, dev->nodename, sizeof(nf->name));
@@ -634,20 +565,20 @@ static int net_probe(struct xh_xenbus_device *dev)
     dev->priv = nf;
 
     /* The toolstack writes the MAC into the frontend directory ("mac"). */
-    path_join(path, sizeof(path), dev->nodename, "mac");
+    xs_path_join(path, sizeof(path), dev->nodename, "mac");
     rc = xh_xs_read(XH_XS_NO_TXN, path, val, sizeof(val), NULL);
     if (rc < 0 || !parse_mac(val, nf->mac)) {
         if (rc < 0 && rc != -XEN_E2BIG)
             xh_os_log(XH_LOG_ERROR, "netfront: %s: no mac key: %s", nf->name, xh_xen_errno_name(rc));
         else
             xh_os_log(XH_LOG_ERROR, "netfront: %s: invalid mac \"%s\" (want a unicast aa:bb:cc:dd:ee:ff)",
-                      nf->name, rc == -XEN_E2BIG ? "(too long)" : shown(show, sizeof(show), val));
+                      nf->name, rc == -XEN_E2BIG ? "(too long)" : xs_shown(show, sizeof(show), val));
         detach(nf);
         return rc < 0 && rc != -XEN_E2BIG ? rc : -XEN_EINVAL;
     }
     /* io/netif.h "MTU": optional, 1500 when absent. */
     nf->stats.mtu = 1500;
-    path_join(path, sizeof(path), dev->nodename, "mtu");
+    xs_path_join(path, sizeof(path), dev->nodename, "mtu");
     rc = xh_xs_read_u64(XH_XS_NO_TXN, path, &mtu);
     if (rc == 0 && mtu >= 68 && mtu <= XH_NETFRONT_MAX_FRAME - 14)
         nf->stats.mtu = (unsigned)mtu;
@@ -689,7 +620,7 @@ static bool otherend_gone(struct xh_xenbus_device *dev)
     char path[sizeof(dev->otherend) + 8];
     int rc;
 
-    if (!path_join(path, sizeof(path), dev->otherend, "state"))
+    if (xs_path_join(path, sizeof(path), dev->otherend, "state") < 0)
         return true;
     rc = xh_xs_exists(XH_XS_NO_TXN, path);
     if (rc < 0)

@@ -17,13 +17,14 @@ FUZZERS     := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS   := $(addprefix $(B)/fuzz/,$(FUZZERS))
 
 # --- sources each harness links (one line per harness) ---
-FUZZ_SRCS_fuzz_xs_reply       := xenbus/xs_codec.c
-FUZZ_SRCS_fuzz_xs_watch_event := xenbus/xs_codec.c
-FUZZ_SRCS_fuzz_xs_client      := xenbus/xs_codec.c xenbus/xs_format.c xenbus/xs_ring.c xenbus/xenstore.c \
-                                 hypercall/errno.c
+FUZZ_SRCS_fuzz_xs_reply       := xenbus/xs_codec.c xenbus/xs_text.c
+FUZZ_SRCS_fuzz_xs_watch_event := xenbus/xs_codec.c xenbus/xs_text.c
+FUZZ_SRCS_fuzz_xs_client      := xenbus/xs_codec.c xenbus/xs_text.c xenbus/xs_format.c xenbus/xs_ring.c \
+                                 xenbus/xs_txn.c xenbus/xenstore.c hypercall/errno.c tests/unit/fake_os.c
 
 .SECONDEXPANSION:
-$(B)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) xenbus/xs_internal.h $$(wildcard include/xhvm/*.h) | $(SYSINC)/xen
+$(B)/fuzz/%: tests/fuzz/%.c $$(FUZZ_SRCS_$$*) xenbus/xs_internal.h xenbus/xs_text.h tests/unit/fake_os.h \
+             $$(wildcard include/xhvm/*.h) | $(SYSINC)/xen
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRCS_$*)
@@ -35,9 +36,11 @@ FUZZ_SRCS_fuzz_net_input      := kernel/net/ethernet.c kernel/net/arp.c kernel/n
                                  kernel/net/udp.c kernel/net/inet_checksum.c kernel/net/net_if.c \
                                  kernel/net/net_config.c kernel/cmdline.c
 $(B)/fuzz/fuzz_net_input: kernel/net/net.h kernel/net/net_internal.h
-# netfront rx/tx responses against a connected vif (the unit tests' fakes; fake_os.c is included by the harness)
+# netfront rx/tx responses against a connected vif (the unit tests' fakes)
 FUZZ_SRCS_fuzz_net_response   := $(wildcard frontends/net/*.c grant/*.c cpuid/*.c hypercall/*.c platform_pci/*.c \
-                                 events/*.c) xenbus/xenbus.c xenbus/bus_probe.c xenbus/xs_codec.c \
-                                 tests/unit/fake_xs_api.c tests/unit/fake_xen.c tests/unit/fake_io.c
-FUZZ_SRCS_fuzz_blk_response   := frontends/blk/blk_ring.c frontends/blk/blk_pool.c hypercall/errno.c
+                                 events/*.c) xenbus/xenbus.c xenbus/bus_probe.c xenbus/xs_codec.c xenbus/xs_text.c \
+                                 xenbus/xs_format.c xenbus/xs_txn.c tests/unit/fake_xs_api.c tests/unit/fake_os.c \
+                                 tests/unit/fake_xen.c tests/unit/fake_io.c
+FUZZ_SRCS_fuzz_blk_response   := frontends/blk/blk_ring.c frontends/blk/blk_pool.c hypercall/errno.c \
+                                 tests/unit/fake_os.c
 $(B)/fuzz/fuzz_blk_response: frontends/blk/blk_internal.h

@@ -19,11 +19,9 @@
  * cancelled request's buffer is never written; nothing crashes, leaks or
  * reads out of bounds; every grant is revoked (or deferred) at the end.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +33,7 @@
 #include <xhvm/os.h>
 
 #include "frontends/blk/blk_internal.h"
+#include "tests/unit/fake_os.h"
 
 #define CHECK(c)                                                                \
     do {                                                                        \
@@ -47,7 +46,6 @@
 #define DISK_SECTORS (1u << 20)
 #define MAX_REQS 48
 #define MAX_IDS 1024
-#define MAX_ALLOCS 2048
 #define NREFS 4096
 
 static const uint8_t *in;
@@ -67,69 +65,7 @@ static uint32_t take_u32(void)
     return v;
 }
 
-/* ---- what the library links against ------------------------------------------------ */
-
-static void *allocs[MAX_ALLOCS];
-static size_t nr_allocs;
-
-void *xh_os_page_alloc(size_t count, uint64_t *phys)
-{
-    void *p;
-
-    if (nr_allocs == MAX_ALLOCS)
-        return NULL;
-    p = aligned_alloc(4096, count * 4096);
-    if (!p)
-        return NULL;
-    memset(p, 0, count * 4096);
-    allocs[nr_allocs++] = p;
-    *phys = (uint64_t)(uintptr_t)p;
-    return p;
-}
-
-void xh_os_page_free(void *va, size_t count)
-{
-    (void)count;
-    for (size_t i = 0; i < nr_allocs; i++)
-        if (allocs[i] == va) {
-            allocs[i] = allocs[--nr_allocs];
-            free(va);
-            return;
-        }
-    CHECK(!"freeing a page that was not allocated");
-}
-
-uint64_t xh_os_virt_to_phys(const void *va)
-{
-    return (uint64_t)(uintptr_t)va;
-}
-
-static bool irqs_off;
-
-unsigned long xh_os_irq_save(void)
-{
-    unsigned long was = irqs_off;
-
-    irqs_off = true;
-    return was;
-}
-
-void xh_os_irq_restore(unsigned long flags)
-{
-    irqs_off = flags != 0;
-}
-
-void xh_os_log(enum xh_log_level level, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);       /* formats must match their arguments (UBSan, ASan) */
-    va_end(ap);
-    if (getenv("XH_FUZZ_LOG"))
-        fprintf(stderr, "lib: %s\n", buf);
-}
+/* ---- what the library links against (and tests/unit/fake_os.c) --------------------- */
 
 static struct {
     bool used, deferred, busy, readonly;
@@ -442,7 +378,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gnt_in_use = 0;
     nr_reqs = nr_out = nr_answered = 0;
     expect_broken = false;
-    irqs_off = false;
+    fake_os_reset();
 
     cfg = take_byte();
     if (cfg < 0)
@@ -521,7 +457,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(reqs[i].buf);
     free(b);
     /* Pages kept because they were still mapped are the harness's to free. */
-    while (nr_allocs)
-        free(allocs[--nr_allocs]);
+    fake_os_free_pages();
     return 0;
 }

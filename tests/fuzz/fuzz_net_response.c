@@ -7,52 +7,10 @@
  * crash or leak, must disconnect (link down, logged) on garbage, and must
  * give every grant back when the device goes.
  *
- * The host pieces are the unit tests' fakes; only page allocation is our
- * own (real frees, so ASan sees a page used after its release).
+ * The host pieces are the unit tests' fakes (tests/unit/fake_os.c frees
+ * pages for real, so ASan sees a page used after its release).
  */
-#define xh_os_page_alloc fuzz_unused_page_alloc
-#define xh_os_page_free  fuzz_unused_page_free
-#include "../unit/fake_os.c"
-#undef xh_os_page_alloc
-#undef xh_os_page_free
-
-void *xh_os_page_alloc(size_t count, uint64_t *phys);
-void xh_os_page_free(void *va, size_t count);
-
 #include "../unit/test_netfront_backend.h"
-
-/* Live pages, so nothing the library keeps counts as a leak. */
-#define MAX_LIVE 8192
-static void *live[MAX_LIVE];
-static unsigned nr_live;
-
-void *xh_os_page_alloc(size_t count, uint64_t *phys)
-{
-    void *p;
-
-    if (nr_live == MAX_LIVE)
-        return NULL;
-    p = aligned_alloc(4096, count * 4096);
-    if (!p)
-        return NULL;
-    memset(p, 0, count * 4096);
-    live[nr_live++] = p;
-    *phys = (uint64_t)(uintptr_t)p;
-    return p;
-}
-
-void xh_os_page_free(void *va, size_t count)
-{
-    (void)count;
-    for (unsigned i = nr_live; i-- > 0;)
-        if (live[i] == va) {
-            live[i] = live[--nr_live];
-            free(va);
-            return;
-        }
-    fprintf(stderr, "xh_os_page_free(%p): not a live page\n", va);
-    abort();
-}
 
 static const struct xh_netfront_config cfg = { .max_queues = 2, .rx_buffers = 32, .tx_buffers = 16,
                                                .connect_timeout_ns = 1000000 };

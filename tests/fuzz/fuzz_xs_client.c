@@ -13,7 +13,6 @@
  * input running out is a timeout.  Nothing may crash, hang or read out of
  * bounds; every string handed back must be terminated inside its buffer.
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -30,6 +29,7 @@
 #include <xhvm/xenstore.h>
 
 #include "xenbus/xs_internal.h"
+#include "tests/unit/fake_os.h"
 
 #define CHECK(c)                                                                \
     do {                                                                        \
@@ -196,6 +196,7 @@ static void daemon_step(void)
 
             ring->req_cons = ring->req_prod = ring->rsp_cons = ring->rsp_prod = idx;
             req_hdr_have = req_skip = 0;
+    fake_os_reset();            /* a fresh log for each input */
             ring->connection = XENSTORE_CONNECTED;
         }
         break;
@@ -207,7 +208,7 @@ static void daemon_step(void)
     }
 }
 
-/* ---- what the client links against ------------------------------------------------ */
+/* ---- what the client links against (and tests/unit/fake_os.c) ------------------------ */
 
 int xh_wait_until(bool (*cond)(void *ctx), void *ctx, uint64_t timeout_ns)
 {
@@ -237,23 +238,6 @@ int xh_evtchn_send(evtchn_port_t port)
 int xh_hvm_get_param(uint32_t index, uint64_t *value)
 {
     return -XEN_ENOSYS;
-}
-
-void *xh_os_map_phys(uint64_t phys, size_t len, unsigned flags)
-{
-    return NULL;
-}
-
-void xh_os_log(enum xh_log_level level, const char *fmt, ...)
-{
-    static char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);     /* checks every argument is a valid string */
-    va_end(ap);
-    if (getenv("XH_FUZZ_LOG"))
-        fprintf(stderr, "lib: %s\n", line);
 }
 
 /* ---- the client ------------------------------------------------------------------- */
@@ -318,6 +302,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ring->server_features = (uint32_t)(take_byte() & 3);
     ring->connection = (uint32_t)(take_byte() & 1);
     req_hdr_have = req_skip = 0;
+    fake_os_reset();            /* a fresh log for each input */
     memset(&last_req, 0, sizeof(last_req));
     memset(watches, 0, sizeof(watches));
     nested = 0;

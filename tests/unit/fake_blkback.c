@@ -1,9 +1,12 @@
 /* Fake grant table, fake blkback and xh_wait_until for the blkfront tests: see fake_blkback.h. */
 #include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cmocka.h>
 
 #include <xen/xen.h>
 #include <xen/errno.h>
@@ -102,8 +105,9 @@ bool xh_grant_deferred(grant_ref_t ref)
 
 /* ---- the backend -------------------------------------------------------------------- */
 
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void fail(const char *fmt, ...)
+/* The frontend broke a rule: counted in fbb.errors, said in fbb.error (the test judges). */
+static void rule_broken(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void rule_broken(const char *fmt, ...)
 {
     va_list ap;
 
@@ -143,11 +147,12 @@ static const char *front_key(const char *key)
 static struct fake_gnt_entry *gnt(grant_ref_t ref)
 {
     if (ref >= FAKE_GNT_REFS || !fake_gnt.e[ref].used) {
-        fail("grant ref %u is not granted", ref);
+        rule_broken("grant ref %u is not granted", ref);
         return NULL;
     }
     if (fake_gnt.e[ref].domid != fbb.domid) {
-        fail("grant ref %u is granted to domain %u, not the backend's %u", ref, fake_gnt.e[ref].domid, fbb.domid);
+        rule_broken("grant ref %u is granted to domain %u, not the backend's %u", ref, fake_gnt.e[ref].domid,
+                    fbb.domid);
         return NULL;
     }
     return &fake_gnt.e[ref];
@@ -169,7 +174,7 @@ int fake_blkback_attach(void)
     if (v)
         order = (unsigned)atoi(v);
     if (order > 8) {
-        fail("ring-page-order %u", order);
+        rule_broken("ring-page-order %u", order);
         return -1;
     }
     pages = 1u << order;
@@ -182,32 +187,32 @@ int fake_blkback_attach(void)
             snprintf(key, sizeof(key), "ring-ref%u", i);
         v = front_key(key);
         if (!v) {
-            fail("no %s", key);
+            rule_broken("no %s", key);
             return -1;
         }
         e = gnt((grant_ref_t)atoi(v));
         if (!e)
             return -1;
         if (e->readonly) {
-            fail("ring page %u granted read-only", i);
+            rule_broken("ring page %u granted read-only", i);
             return -1;
         }
         if (i == 0)
             first = e->gfn;
         else if (e->gfn != first + i) {
-            fail("ring page %u is not contiguous in this fake", i);
+            rule_broken("ring page %u is not contiguous in this fake", i);
             return -1;
         }
     }
     v = front_key("event-channel");
     if (!v) {
-        fail("no event-channel");
+        rule_broken("no event-channel");
         return -1;
     }
     fbb.port = (uint32_t)atoi(v);
     v = front_key("protocol");
     if (!v || strcmp(v, "x86_64-abi") != 0) {
-        fail("protocol %s", v ? v : "(none)");
+        rule_broken("protocol %s", v ? v : "(none)");
         return -1;
     }
     fbb.nr_pages = pages;
@@ -224,11 +229,11 @@ static bool seg_ok(const struct blkif_request_segment *s, bool read)
     if (!e)
         return false;
     if (s->last_sect >= 8 || s->first_sect > s->last_sect) {
-        fail("segment sectors %u..%u", s->first_sect, s->last_sect);
+        rule_broken("segment sectors %u..%u", s->first_sect, s->last_sect);
         return false;
     }
     if (read && e->readonly) {
-        fail("read buffer ref %u granted read-only: the backend cannot write it", s->gref);
+        rule_broken("read buffer ref %u granted read-only: the backend cannot write it", s->gref);
         return false;
     }
     if (!fbb.ref_seen[s->gref]) {
@@ -243,7 +248,7 @@ static void take_one(const blkif_request_t *raw)
     struct fbb_req *p;
 
     if (fbb.nr_pending >= FBB_MAX_PENDING) {
-        fail("more than %d requests pending", FBB_MAX_PENDING);
+        rule_broken("more than %d requests pending", FBB_MAX_PENDING);
         return;
     }
     p = &fbb.pending[fbb.nr_pending++];
@@ -257,7 +262,7 @@ static void take_one(const blkif_request_t *raw)
         p->nsegs = raw->nr_segments;
         p->sector = raw->sector_number;
         if (p->nsegs == 0 || p->nsegs > BLKIF_MAX_SEGMENTS_PER_REQUEST) {
-            fail("direct request with %u segments", p->nsegs);
+            rule_broken("direct request with %u segments", p->nsegs);
             p->bad = true;
             break;
         }
@@ -272,12 +277,12 @@ static void take_one(const blkif_request_t *raw)
         p->sector = ri->sector_number;
         p->nind = (p->nsegs + 511) / 512;
         if (p->inner != BLKIF_OP_READ && p->inner != BLKIF_OP_WRITE) {
-            fail("indirect_op %u", p->inner);
+            rule_broken("indirect_op %u", p->inner);
             p->bad = true;
             break;
         }
         if (p->nsegs == 0 || p->nsegs > FBB_MAX_SEGS || p->nind > BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST) {
-            fail("indirect request with %u segments", p->nsegs);
+            rule_broken("indirect request with %u segments", p->nsegs);
             p->bad = true;
             break;
         }
@@ -298,7 +303,7 @@ static void take_one(const blkif_request_t *raw)
     case BLKIF_OP_FLUSH_DISKCACHE:
         fbb.flushes++;
         if (raw->nr_segments) {
-            fail("flush with %u segments", raw->nr_segments);
+            rule_broken("flush with %u segments", raw->nr_segments);
             p->bad = true;
         }
         break;
@@ -314,7 +319,7 @@ static void take_one(const blkif_request_t *raw)
         break;
     }
     default:
-        fail("unknown operation %u", raw->operation);
+        rule_broken("unknown operation %u", raw->operation);
         p->bad = true;
         break;
     }
@@ -343,7 +348,7 @@ unsigned fake_blkback_take(void)
         RING_IDX rp = fbb.back.sring->req_prod, rc = fbb.back.req_cons;
 
         if (rp - rc > RING_SIZE(&fbb.back)) {
-            fail("req_prod %u is %u ahead of req_cons %u", rp, rp - rc, rc);
+            rule_broken("req_prod %u is %u ahead of req_cons %u", rp, rp - rc, rc);
             return n;
         }
         while (rc != rp) {
@@ -370,7 +375,7 @@ static bool do_io(const struct fbb_req *p)
         unsigned len = (s->last_sect - s->first_sect + 1u) * 512u;
 
         if (off + len > fbb.disk_sectors * 512) {
-            fail("I/O beyond the disk (sector %llu)", (unsigned long long)(off / 512));
+            rule_broken("I/O beyond the disk (sector %llu)", (unsigned long long)(off / 512));
             return false;
         }
         if (p->inner == BLKIF_OP_READ) {
@@ -423,7 +428,7 @@ void fake_blkback_answer(unsigned i, int16_t status)
         status = BLKIF_RSP_ERROR;
     else if (status == BLKIF_RSP_OKAY && p.op == BLKIF_OP_DISCARD &&
              (p.sector > fbb.disk_sectors || p.nr_sectors > fbb.disk_sectors - p.sector)) {
-        fail("discard beyond the disk");
+        rule_broken("discard beyond the disk");
         status = BLKIF_RSP_ERROR;
     }
     /* Linux's blkback echoes indirect_op for indirect requests. */
@@ -499,6 +504,34 @@ struct xh_blkfront *fake_vbd_probe(void)
     if (xh_blkfront_register() < 0 || xh_bus_probe(&res) < 0)
         return NULL;
     return xh_blkfront_get(0);
+}
+
+struct xh_blkfront *fake_vbd_connect(uint64_t sectors, const char *const *extra)
+{
+    struct xh_blkfront *b;
+
+    fake_vbd_create(sectors, extra);
+    b = fake_vbd_probe();
+    if (!b)
+        fake_os_dump_log();
+    assert_non_null(b);
+    return b;
+}
+
+int fbb_fixture(void **state)
+{
+    fake_blk_env_reset();
+    return 0;
+}
+
+void fbb_record(struct xh_blk_req *r, int status)
+{
+    static unsigned completions;
+    struct fbb_cb *c = r->arg;
+
+    c->calls++;
+    c->status = status;
+    c->order = ++completions;
 }
 
 /* ---- include/xhvm/timer.h (events/timer.c is not linked) ------------------------------ */

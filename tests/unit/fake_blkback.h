@@ -134,6 +134,25 @@ void fake_blk_env_reset(void);
 void fake_vbd_create(uint64_t sectors, const char *const *extra);
 /* xh_blkfront_register + xh_bus_probe; the first blkfront (NULL if none). */
 struct xh_blkfront *fake_vbd_probe(void);
+/* fake_vbd_create + fake_vbd_probe, which must give a blkfront (else the
+ * log is printed and the test fails). */
+struct xh_blkfront *fake_vbd_connect(uint64_t sectors, const char *const *extra);
+
+/* ---- the tests' common pieces ---- */
+
+/* cmocka set-up and teardown alike: fake_blk_env_reset. */
+int fbb_fixture(void **state);
+/* A cmocka test with that fixture around it. */
+#define FBB_TEST(fn) cmocka_unit_test_setup_teardown(fn, fbb_fixture, fbb_fixture)
+
+/* A request's completion as fbb_record saw it (the request's arg). */
+struct fbb_cb {
+    unsigned calls;
+    int status;
+    unsigned order;         /* when, among every fbb_record call (1, 2, ...) */
+};
+/* An xh_blk_req done callback: counts into the struct fbb_cb at r->arg. */
+void fbb_record(struct xh_blk_req *r, int status);
 
 /* xh_wait_until statistics. */
 struct fake_wait {

@@ -9,9 +9,10 @@
 struct fake_os fake_os;
 
 /*
- * Every page handed out stays allocated and reachable here for the whole run
- * (no leak reports): the library keeps some (the hypercall page, vcpu_info
- * pages) across tests, as it keeps them for the life of a kernel.
+ * Every page handed out and not freed stays reachable here (no leak
+ * reports): the library keeps some (the hypercall page, vcpu_info pages)
+ * across tests, as it keeps them for the life of a kernel.  A freed page is
+ * really freed, so ASan reports any use after xh_os_page_free.
  */
 static void *pages[16384];
 static unsigned nr_pages;
@@ -53,9 +54,22 @@ void *xh_os_page_alloc(size_t count, uint64_t *phys)
 
 void xh_os_page_free(void *va, size_t count)
 {
-    /* Stays in pages[] and is freed at reset: a test may still look at it. */
-    (void)va;
-    fake_os.pages_freed += (unsigned)count;
+    /* The latest first: a page is usually freed soon after its allocation. */
+    for (unsigned i = nr_pages; i-- > 0;)
+        if (pages[i] == va) {
+            pages[i] = pages[--nr_pages];
+            free(va);
+            fake_os.pages_freed += (unsigned)count;
+            return;
+        }
+    fprintf(stderr, "xh_os_page_free(%p, %zu): not an allocated page\n", va, count);
+    abort();
+}
+
+void fake_os_free_pages(void)
+{
+    while (nr_pages)
+        free(pages[--nr_pages]);
 }
 
 uint64_t xh_os_virt_to_phys(const void *va)
@@ -144,8 +158,15 @@ void xh_os_log(enum xh_log_level level, const char *fmt, ...)
     va_list ap;
     int n;
 
-    if (room < 4)
+    if (room < 4) {
+        char line[512];
+
+        /* Full: format anyway, so a bad argument still shows under ASan/UBSan. */
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
         return;
+    }
     n = snprintf(fake_os.log + fake_os.log_len, room, "%s: ", level <= XH_LOG_DEBUG ? names[level] : "?");
     fake_os.log_len += (size_t)n < room ? (size_t)n : room - 1;
     room = sizeof(fake_os.log) - fake_os.log_len;

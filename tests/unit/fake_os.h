@@ -1,8 +1,9 @@
 /*
- * A hosted implementation of include/xhvm/os.h for unit tests: pages come
- * from aligned_alloc with guest-physical = virtual address (so a GFN is just
- * address >> 12 and xh_os_map_phys() returns the pointer), interrupt calls
- * are recorded, and the log goes to a buffer tests can search.
+ * A hosted implementation of include/xhvm/os.h for unit tests and fuzzers:
+ * pages come from aligned_alloc with guest-physical = virtual address (so a
+ * GFN is just address >> 12 and xh_os_map_phys() returns the pointer) and
+ * xh_os_page_free frees them (aborting on a page it did not hand out),
+ * interrupt calls are recorded, and the log goes to a buffer tests can search.
  */
 #ifndef XH_TEST_FAKE_OS_H
 #define XH_TEST_FAKE_OS_H
@@ -54,6 +55,9 @@ extern struct fake_os fake_os;
 
 /* Reset the record (pages stay allocated: the library may still use them). */
 void fake_os_reset(void);
+/* Free every page not freed yet: for a harness that drops all library state
+ * (a fuzzer at the end of an input). */
+void fake_os_free_pages(void);
 /* True when a line containing needle was logged since the last reset. */
 bool fake_os_logged(const char *needle);
 /* Print the log (for debugging a failing test). */

@@ -11,6 +11,7 @@
 
 #include <xhvm/xenstore.h>
 
+#include "xenbus/xs_internal.h"
 #include "fake_os.h"
 #include "fake_xs_api.h"
 
@@ -706,32 +707,10 @@ int xh_xs_transaction_end(xh_xs_txn t, bool commit)
     return 0;
 }
 
-int xh_xs_transaction_run(int (*body)(xh_xs_txn t, void *arg), void *arg, unsigned max_tries, unsigned *tries)
+/* xh_xs_transaction_run is the library's own (xenbus/xs_txn.c), over the calls above. */
+void xs_count_txn_retry(void)
 {
-    unsigned n;
-    int rc = -XEN_EAGAIN;
-
-    if (max_tries == 0)
-        max_tries = 16;
-    for (n = 1; n <= max_tries; n++) {
-        xh_xs_txn t;
-
-        if (tries)
-            *tries = n;
-        rc = xh_xs_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = body(t, arg);
-        if (rc < 0) {
-            xh_xs_transaction_end(t, false);
-            return rc;
-        }
-        rc = xh_xs_transaction_end(t, true);
-        if (rc != -XEN_EAGAIN)
-            return rc;
-        stats.txn_retries++;
-    }
-    return rc;
+    stats.txn_retries++;
 }
 
 int xh_xs_watch(struct xh_xs_watch *w, const char *path, xh_xs_watch_fn fn, void *arg)

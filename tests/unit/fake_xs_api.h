@@ -6,7 +6,8 @@
  * too) and queued until xh_xs_dispatch_watches()/xh_xs_wait_watches(),
  * optimistic transactions (a change made through fake_xs_set() while one is
  * open makes its commit fail with EAGAIN, and its writes are rolled back),
- * scripted EAGAIN commits and per-path failures.
+ * scripted EAGAIN commits and per-path failures.  Link xenbus/xs_txn.c
+ * with it: xh_xs_transaction_run is the library's loop over these calls.
  *
  * Relative paths are under the home FAKE_XS_HOME ("/local/domain/7").  A
  * relative watch gets relative event paths.  xh_xs_wait_watches() with no

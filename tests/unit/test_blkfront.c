@@ -41,36 +41,12 @@ static const char *const ALL_FEATURES[] = {
     NULL,
 };
 
-static int setup(void **s)
-{
-    fake_blk_env_reset();
-    return 0;
-}
-
-static int teardown(void **s)
-{
-    fake_blk_env_reset();
-    return 0;
-}
-
 static struct xh_blkfront_info info_of(struct xh_blkfront *b)
 {
     struct xh_blkfront_info in;
 
     xh_blkfront_get_info(b, &in);
     return in;
-}
-
-static struct xh_blkfront *connect_with(uint64_t sectors, const char *const *extra)
-{
-    struct xh_blkfront *b;
-
-    fake_vbd_create(sectors, extra);
-    b = fake_vbd_probe();
-    if (!b)
-        fake_os_dump_log();
-    assert_non_null(b);
-    return b;
 }
 
 /* Probe must fail, log the line containing needle, and leave nothing behind. */
@@ -89,24 +65,11 @@ static void refused(uint64_t sectors, const char *const *extra, const char *need
     assert_int_equal(fake_gnt.in_use, 0);
 }
 
-struct cb {
-    unsigned calls;
-    int status;
-};
-
-static void record(struct xh_blk_req *r, int status)
-{
-    struct cb *c = r->arg;
-
-    c->calls++;
-    c->status = status;
-}
-
 /* ---- the handshake ------------------------------------------------------------------- */
 
 static void test_connect_minimal_backend(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
     struct xh_blkfront_info in = info_of(b);
     char ref[16];
 
@@ -151,7 +114,7 @@ static void test_connect_minimal_backend(void **s)
 
 static void test_connect_all_features(void **s)
 {
-    struct xh_blkfront *b = connect_with(8192, ALL_FEATURES);
+    struct xh_blkfront *b = fake_vbd_connect(8192, ALL_FEATURES);
     struct xh_blkfront_info in = info_of(b);
     char key[32], ref[16];
 
@@ -189,7 +152,7 @@ static void test_connect_all_features(void **s)
 static void test_ring_order_clamped_to_ours(void **s)
 {
     static const char *const kv[] = { "max-ring-page-order", "8", NULL };
-    struct xh_blkfront *b = connect_with(2048, kv);
+    struct xh_blkfront *b = fake_vbd_connect(2048, kv);
 
     assert_int_equal(info_of(b).ring_pages, BLK_MAX_RING_PAGES);
     assert_int_equal(info_of(b).ring_entries, 512);
@@ -199,7 +162,7 @@ static void test_ring_order_clamped_to_ours(void **s)
 static void test_legacy_max_ring_pages(void **s)
 {
     static const char *const kv[] = { "max-ring-pages", "2", NULL };
-    struct xh_blkfront *b = connect_with(2048, kv);
+    struct xh_blkfront *b = fake_vbd_connect(2048, kv);
 
     assert_int_equal(info_of(b).ring_pages, 2);
     assert_string_equal(fake_xs_get(NODE "/ring-page-order"), "1");
@@ -266,13 +229,13 @@ static void test_bad_discard_parameters_refused(void **s)
 
     refused(2048, kv, "discard-granularity = 1000 / discard-alignment = 0 are not whole sectors");
     fake_blk_env_reset();
-    assert_false(info_of(connect_with(2048, ok)).discard);
+    assert_false(info_of(fake_vbd_connect(2048, ok)).discard);
 }
 
 static void test_partial_last_block_not_used(void **s)
 {
     static const char *const kv[] = { "sector-size", "4096", NULL };
-    struct xh_blkfront *b = connect_with(2053, kv);
+    struct xh_blkfront *b = fake_vbd_connect(2053, kv);
 
     assert_int_equal(info_of(b).sectors, 2048);
     assert_int_equal(info_of(b).sector_size, 4096);
@@ -282,11 +245,11 @@ static void test_partial_last_block_not_used(void **s)
 static void test_read_only_disk(void **s)
 {
     static const char *const kv[] = { "info", "5", "feature-discard", "1", NULL };     /* READONLY | CDROM */
-    struct xh_blkfront *b = connect_with(64, kv);
+    struct xh_blkfront *b = fake_vbd_connect(64, kv);
     struct xh_blkfront_info in = info_of(b);
-    struct cb c = { 0 };
-    struct xh_blk_req w = { .op = XH_BLK_WRITE, .sector = 0, .nr_sectors = 8, .done = record, .arg = &c };
-    struct xh_blk_req d = { .op = XH_BLK_DISCARD, .sector = 0, .nr_sectors = 8, .done = record, .arg = &c };
+    struct fbb_cb c = { 0 };
+    struct xh_blk_req w = { .op = XH_BLK_WRITE, .sector = 0, .nr_sectors = 8, .done = fbb_record, .arg = &c };
+    struct xh_blk_req d = { .op = XH_BLK_DISCARD, .sector = 0, .nr_sectors = 8, .done = fbb_record, .arg = &c };
     uint8_t buf[4096];
 
     assert_true(in.read_only);
@@ -345,7 +308,7 @@ static void test_firmware_left_device_connected(void **s)
 
 static void test_features_absent_refused_cleanly(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
 
     assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_FLUSH, 0, 0, NULL, SEC), -XEN_EOPNOTSUPP);
     assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_DISCARD, 0, 8, NULL, SEC), -XEN_EOPNOTSUPP);
@@ -354,15 +317,15 @@ static void test_features_absent_refused_cleanly(void **s)
 
 static void test_backend_closing_fails_requests_in_flight(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
-    struct cb c[3] = { { 0 } };
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
+    struct fbb_cb c[3] = { { 0 } };
     struct xh_blk_req r[3];
     uint8_t buf[3][4096];
 
     fbb.paused = true;
     for (unsigned i = 0; i < 3; i++) {
         r[i] = (struct xh_blk_req){ .op = XH_BLK_READ, .sector = 8 * i, .nr_sectors = 8, .buf = buf[i],
-                                    .done = record, .arg = &c[i] };
+                                    .done = fbb_record, .arg = &c[i] };
         c[i].status = 1;
         assert_int_equal(xh_blkfront_submit(b, &r[i]), 0);
     }
@@ -393,10 +356,10 @@ static void test_backend_closing_fails_requests_in_flight(void **s)
 
 static void test_backend_vanishes(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
-    struct cb c = { 0 };
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
+    struct fbb_cb c = { 0 };
     uint8_t buf[4096];
-    struct xh_blk_req r = { .op = XH_BLK_WRITE, .sector = 0, .nr_sectors = 8, .buf = buf, .done = record,
+    struct xh_blk_req r = { .op = XH_BLK_WRITE, .sector = 0, .nr_sectors = 8, .buf = buf, .done = fbb_record,
                             .arg = &c };
 
     fbb.paused = true;
@@ -414,8 +377,8 @@ static void test_backend_vanishes(void **s)
 
 static void test_clean_close_drains_then_closes(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, ALL_FEATURES);
-    struct cb c[4] = { { 0 } };
+    struct xh_blkfront *b = fake_vbd_connect(2048, ALL_FEATURES);
+    struct fbb_cb c[4] = { { 0 } };
     struct xh_blk_req r[4];
     uint8_t buf[4][4096];
     unsigned freed;
@@ -423,7 +386,7 @@ static void test_clean_close_drains_then_closes(void **s)
     fbb.paused = true;
     for (unsigned i = 0; i < 4; i++) {
         r[i] = (struct xh_blk_req){ .op = XH_BLK_WRITE, .sector = 8 * i, .nr_sectors = 8, .buf = buf[i],
-                                    .done = record, .arg = &c[i] };
+                                    .done = fbb_record, .arg = &c[i] };
         memset(buf[i], 'a' + (int)i, sizeof(buf[i]));
         assert_int_equal(xh_blkfront_submit(b, &r[i]), 0);
     }
@@ -449,10 +412,10 @@ static void test_clean_close_drains_then_closes(void **s)
 
 static void test_close_with_stuck_backend_does_not_hang(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
-    struct cb c = { 0 };
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
+    struct fbb_cb c = { 0 };
     uint8_t buf[4096];
-    struct xh_blk_req r = { .op = XH_BLK_READ, .sector = 0, .nr_sectors = 8, .buf = buf, .done = record,
+    struct xh_blk_req r = { .op = XH_BLK_READ, .sector = 0, .nr_sectors = 8, .buf = buf, .done = fbb_record,
                             .arg = &c };
 
     fbb.paused = true;
@@ -477,7 +440,7 @@ static void never_closed(const char *abs, const char *value, void *ctx)
 
 static void test_close_backend_never_closed(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
     uint64_t t0 = fake_os.now_ns;
 
     backend_on_write = fake_xs.on_write;
@@ -492,7 +455,7 @@ static void test_close_backend_never_closed(void **s)
 
 static void test_protocol_error_closes_in_xenstore(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
 
     assert_int_equal(fake_blkback_attach(), 0);
     fake_blkback_push_raw(12345, BLKIF_OP_READ, BLKIF_RSP_OKAY);    /* nothing is in flight */
@@ -506,7 +469,7 @@ static void test_protocol_error_closes_in_xenstore(void **s)
 
 static void test_remove_all_forgets_devices(void **s)
 {
-    connect_with(2048, NULL);
+    fake_vbd_connect(2048, NULL);
     assert_int_equal(xh_blkfront_count(), 1);
     xh_bus_remove_all();
     assert_int_equal(xh_blkfront_count(), 0);
@@ -518,11 +481,11 @@ static void test_remove_all_forgets_devices(void **s)
 /* xl block-detach, then block-attach of the same vdev, through xh_bus_rescan. */
 static void test_detach_then_attach_same_node(void **s)
 {
-    struct xh_blkfront *b = connect_with(2048, NULL);
+    struct xh_blkfront *b = fake_vbd_connect(2048, NULL);
     struct xh_bus_probe_result r;
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     uint8_t buf[4096];
-    struct xh_blk_req req = { .op = XH_BLK_READ, .sector = 0, .nr_sectors = 8, .buf = buf, .done = record,
+    struct xh_blk_req req = { .op = XH_BLK_READ, .sector = 0, .nr_sectors = 8, .buf = buf, .done = fbb_record,
                               .arg = &c };
 
     fbb.paused = true;
@@ -566,29 +529,29 @@ static void test_detach_then_attach_same_node(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_connect_minimal_backend, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_all_features, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_order_clamped_to_ours, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_legacy_max_ring_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_pages_not_power_of_two, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_order_too_large, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_order_not_a_number, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_properties_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_discard_parameters_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_partial_last_block_not_used, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_only_disk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_times_out_when_backend_stuck, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backend_closed_during_handshake, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_firmware_left_device_connected, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_features_absent_refused_cleanly, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backend_closing_fails_requests_in_flight, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_backend_vanishes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clean_close_drains_then_closes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_close_with_stuck_backend_does_not_hang, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_close_backend_never_closed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_protocol_error_closes_in_xenstore, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_remove_all_forgets_devices, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_detach_then_attach_same_node, setup, teardown),
+        FBB_TEST(test_connect_minimal_backend),
+        FBB_TEST(test_connect_all_features),
+        FBB_TEST(test_ring_order_clamped_to_ours),
+        FBB_TEST(test_legacy_max_ring_pages),
+        FBB_TEST(test_ring_pages_not_power_of_two),
+        FBB_TEST(test_ring_order_too_large),
+        FBB_TEST(test_ring_order_not_a_number),
+        FBB_TEST(test_bad_properties_refused),
+        FBB_TEST(test_bad_discard_parameters_refused),
+        FBB_TEST(test_partial_last_block_not_used),
+        FBB_TEST(test_read_only_disk),
+        FBB_TEST(test_connect_times_out_when_backend_stuck),
+        FBB_TEST(test_backend_closed_during_handshake),
+        FBB_TEST(test_firmware_left_device_connected),
+        FBB_TEST(test_features_absent_refused_cleanly),
+        FBB_TEST(test_backend_closing_fails_requests_in_flight),
+        FBB_TEST(test_backend_vanishes),
+        FBB_TEST(test_clean_close_drains_then_closes),
+        FBB_TEST(test_close_with_stuck_backend_does_not_hang),
+        FBB_TEST(test_close_backend_never_closed),
+        FBB_TEST(test_protocol_error_closes_in_xenstore),
+        FBB_TEST(test_remove_all_forgets_devices),
+        FBB_TEST(test_detach_then_attach_same_node),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,46 +34,13 @@ static const char *const FLUSH_DISCARD[] = {
     "feature-flush-cache", "1", "feature-discard", "1", "discard-granularity", "4096", NULL,
 };
 
-static int setup(void **s)
-{
-    fake_blk_env_reset();
-    return 0;
-}
-
-static int teardown(void **s)
-{
-    fake_blk_env_reset();
-    return 0;
-}
-
+/* A vbd of DISK sectors, connected, its ring attached to the fake blkback. */
 static struct xh_blkfront *connect_with(const char *const *extra)
 {
-    struct xh_blkfront *b;
+    struct xh_blkfront *b = fake_vbd_connect(DISK, extra);
 
-    fake_vbd_create(DISK, extra);
-    b = fake_vbd_probe();
-    if (!b)
-        fake_os_dump_log();
-    assert_non_null(b);
     assert_int_equal(fake_blkback_attach(), 0);
     return b;
-}
-
-struct cb {
-    unsigned calls;
-    int status;
-    unsigned order;
-};
-
-static unsigned completions;
-
-static void record(struct xh_blk_req *r, int status)
-{
-    struct cb *c = r->arg;
-
-    c->calls++;
-    c->status = status;
-    c->order = ++completions;
 }
 
 static void fill(uint8_t *p, size_t n, unsigned seed)
@@ -98,9 +65,9 @@ static bool info_connected(struct xh_blkfront *b)
     return in.connected;
 }
 
-static struct xh_blk_req req(enum xh_blk_op op, uint64_t sector, uint64_t n, void *buf, struct cb *c)
+static struct xh_blk_req req(enum xh_blk_op op, uint64_t sector, uint64_t n, void *buf, struct fbb_cb *c)
 {
-    return (struct xh_blk_req){ .op = op, .sector = sector, .nr_sectors = n, .buf = buf, .done = record, .arg = c };
+    return (struct xh_blk_req){ .op = op, .sector = sector, .nr_sectors = n, .buf = buf, .done = fbb_record, .arg = c };
 }
 
 /* ---- request building ------------------------------------------------------------------- */
@@ -128,7 +95,7 @@ static void test_segments_of_a_direct_request(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     static uint8_t buf[5 * 4096];
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_READ, 3, 20, buf, &c);     /* 2.5 pages at sector 3 */
     struct xh_blk_req w = req(XH_BLK_WRITE, 100, 1, buf, &c);
     const struct fbb_req *p;
@@ -180,7 +147,7 @@ static void test_indirect_request(void **s)
     struct xh_blkfront *b = connect_with(INDIRECT);
     size_t n = 100 * 4096;
     uint8_t *out = malloc(n), *in = malloc(n);
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_WRITE, 800, 800, out, &c);
     const struct fbb_req *p;
 
@@ -230,7 +197,7 @@ static void test_large_io_split_direct(void **s)
     struct xh_blkfront *b = connect_with(NULL);
     size_t n = 100 * 4096 + 512;
     uint8_t *out = malloc(n), *in = malloc(n);
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_WRITE, 5, n / 512, out, &c);
 
     fill(out, n, 5);
@@ -275,7 +242,7 @@ static void test_part_error_fails_the_request_once(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     uint8_t *buf = malloc(30 * 4096);
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_READ, 0, 240, buf, &c);
 
     assert_int_equal(xh_blkfront_submit(b, &r), 0);
@@ -298,7 +265,7 @@ static void test_ring_full_requests_wait_their_turn(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);        /* one page: 32 entries */
     static uint8_t buf[40][4096];
-    static struct cb c[40];
+    static struct fbb_cb c[40];
     static struct xh_blk_req r[40];
 
     memset(c, 0, sizeof(c));
@@ -327,7 +294,7 @@ static void test_multi_page_ring_holds_more(void **s)
     static const char *const kv[] = { "max-ring-page-order", "2", NULL };
     struct xh_blkfront *b = connect_with(kv);
     static uint8_t buf[100][4096];
-    static struct cb c[100];
+    static struct fbb_cb c[100];
     static struct xh_blk_req r[100];
 
     for (unsigned i = 0; i < 100; i++) {
@@ -350,7 +317,7 @@ static void test_flush_waits_for_earlier_and_holds_later(void **s)
 {
     struct xh_blkfront *b = connect_with(FLUSH_DISCARD);
     uint8_t a[4096], z[4096];
-    struct cb ca = { 0 }, cf = { 0 }, cz = { 0 };
+    struct fbb_cb ca = { 0 }, cf = { 0 }, cz = { 0 };
     struct xh_blk_req wa = req(XH_BLK_WRITE, 0, 8, a, &ca);
     struct xh_blk_req f = req(XH_BLK_FLUSH, 0, 0, NULL, &cf);
     struct xh_blk_req wz = req(XH_BLK_WRITE, 8, 8, z, &cz);
@@ -417,7 +384,7 @@ static void test_submit_checks(void **s)
     static const char *const kv[] = { "sector-size", "4096", NULL };
     struct xh_blkfront *b = connect_with(kv);
     uint8_t buf[8192];
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_READ, 0, 8, buf, &c);
 
     assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_READ, 1, 8, buf, SEC), -XEN_EINVAL);   /* not a block */
@@ -431,7 +398,7 @@ static void test_submit_checks(void **s)
     assert_int_equal(xh_blkfront_rw_sync(b, XH_BLK_READ, DISK - 8, 8, buf, SEC), 0);
     r.done = NULL;
     assert_int_equal(xh_blkfront_submit(b, &r), -XEN_EINVAL);
-    r.done = record;
+    r.done = fbb_record;
     fbb.paused = true;
     assert_int_equal(xh_blkfront_submit(b, &r), 0);
     assert_int_equal(xh_blkfront_submit(b, &r), -XEN_EINVAL);     /* already pending */
@@ -444,7 +411,7 @@ static void test_cancel_queued_and_in_flight(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     static uint8_t buf[34][4096];
-    static struct cb c[34];
+    static struct fbb_cb c[34];
     static struct xh_blk_req r[34];
 
     for (unsigned i = 0; i < 34; i++) {
@@ -509,10 +476,10 @@ static void test_callback_may_resubmit(void **s)
 /* ---- responses the frontend must refuse ------------------------------------------------------ */
 
 /* Two reads on the ring, taken by the backend. */
-static void two_in_flight(struct xh_blkfront *b, struct xh_blk_req r[2], struct cb c[2], uint8_t buf[2][4096])
+static void two_in_flight(struct xh_blkfront *b, struct xh_blk_req r[2], struct fbb_cb c[2], uint8_t buf[2][4096])
 {
     for (unsigned i = 0; i < 2; i++) {
-        c[i] = (struct cb){ 0 };
+        c[i] = (struct fbb_cb){ 0 };
         r[i] = req(XH_BLK_READ, 8 * i, 8, buf[i], &c[i]);
         assert_int_equal(xh_blkfront_submit(b, &r[i]), 0);
     }
@@ -520,7 +487,7 @@ static void two_in_flight(struct xh_blkfront *b, struct xh_blk_req r[2], struct 
 }
 
 /* Broken: both requests failed (or the first had completed before), logged, refused, closed. */
-static void expect_broken_ex(struct xh_blkfront *b, struct cb c[2], const char *log, bool first_done)
+static void expect_broken_ex(struct xh_blkfront *b, struct fbb_cb c[2], const char *log, bool first_done)
 {
     uint8_t buf[4096];
 
@@ -542,7 +509,7 @@ static void expect_broken_ex(struct xh_blkfront *b, struct cb c[2], const char *
     assert_true(b->torn_down);
 }
 
-static void expect_broken(struct xh_blkfront *b, struct cb c[2], const char *log)
+static void expect_broken(struct xh_blkfront *b, struct fbb_cb c[2], const char *log)
 {
     expect_broken_ex(b, c, log, false);
 }
@@ -551,7 +518,7 @@ static void test_response_unknown_id(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -563,7 +530,7 @@ static void test_response_duplicate_id(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
     uint64_t id;
 
@@ -580,7 +547,7 @@ static void test_response_stale_generation(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -593,7 +560,7 @@ static void test_response_bad_status(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -605,7 +572,7 @@ static void test_response_wrong_operation(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -617,7 +584,7 @@ static void test_rsp_prod_jump(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -630,7 +597,7 @@ static void test_rsp_prod_beyond_outstanding(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -643,7 +610,7 @@ static void test_rsp_prod_backwards(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -656,7 +623,7 @@ static void test_garbage_after_good_answers(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     struct xh_blk_req r[2];
-    struct cb c[2];
+    struct fbb_cb c[2];
     static uint8_t buf[2][4096];
 
     two_in_flight(b, r, c, buf);
@@ -772,7 +739,7 @@ static void test_poll_without_events(void **s)
 {
     struct xh_blkfront *b = connect_with(NULL);
     uint8_t buf[4096];
-    struct cb c = { 0 };
+    struct fbb_cb c = { 0 };
     struct xh_blk_req r = req(XH_BLK_READ, 0, 8, buf, &c);
 
     fbb.no_events = true;
@@ -787,38 +754,38 @@ static void test_poll_without_events(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_write_read_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_segments_of_a_direct_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unaligned_buffer, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_indirect_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_indirect_answer_with_outer_operation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_io_split_direct, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_large_io_split_indirect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_part_error_fails_the_request_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_full_requests_wait_their_turn, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_multi_page_ring_holds_more, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flush_waits_for_earlier_and_holds_later, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flush_refused_turns_it_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flush_falls_back_to_barrier, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_submit_checks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel_queued_and_in_flight, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_callback_may_resubmit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_response_unknown_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_response_duplicate_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_response_stale_generation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_response_bad_status, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_response_wrong_operation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rsp_prod_jump, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rsp_prod_beyond_outstanding, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rsp_prod_backwards, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_garbage_after_good_answers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_persistent_grants_reused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_non_persistent_grants_per_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_refused_page_set_aside, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_grant_table_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sync_timeout_cancels, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_poll_without_events, setup, teardown),
+        FBB_TEST(test_write_read_round_trip),
+        FBB_TEST(test_segments_of_a_direct_request),
+        FBB_TEST(test_unaligned_buffer),
+        FBB_TEST(test_indirect_request),
+        FBB_TEST(test_indirect_answer_with_outer_operation),
+        FBB_TEST(test_large_io_split_direct),
+        FBB_TEST(test_large_io_split_indirect),
+        FBB_TEST(test_part_error_fails_the_request_once),
+        FBB_TEST(test_ring_full_requests_wait_their_turn),
+        FBB_TEST(test_multi_page_ring_holds_more),
+        FBB_TEST(test_flush_waits_for_earlier_and_holds_later),
+        FBB_TEST(test_flush_refused_turns_it_off),
+        FBB_TEST(test_flush_falls_back_to_barrier),
+        FBB_TEST(test_discard),
+        FBB_TEST(test_submit_checks),
+        FBB_TEST(test_cancel_queued_and_in_flight),
+        FBB_TEST(test_callback_may_resubmit),
+        FBB_TEST(test_response_unknown_id),
+        FBB_TEST(test_response_duplicate_id),
+        FBB_TEST(test_response_stale_generation),
+        FBB_TEST(test_response_bad_status),
+        FBB_TEST(test_response_wrong_operation),
+        FBB_TEST(test_rsp_prod_jump),
+        FBB_TEST(test_rsp_prod_beyond_outstanding),
+        FBB_TEST(test_rsp_prod_backwards),
+        FBB_TEST(test_garbage_after_good_answers),
+        FBB_TEST(test_persistent_grants_reused),
+        FBB_TEST(test_non_persistent_grants_per_request),
+        FBB_TEST(test_revoke_refused_page_set_aside),
+        FBB_TEST(test_grant_table_full),
+        FBB_TEST(test_sync_timeout_cancels),
+        FBB_TEST(test_poll_without_events),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

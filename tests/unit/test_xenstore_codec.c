@@ -221,6 +221,37 @@ static void test_numbers(void **s)
     assert_int_equal(v, 31);
 }
 
+/* xs_text.h: the small parsers and path builders xenbus/ and frontends/ share. */
+static void test_text_helpers(void **s)
+{
+    char path[12];
+    uint64_t v = 7;
+
+    assert_true(xs_parse_dec(LIT("65535"), 0xffff, &v));
+    assert_int_equal(v, 65535);
+    assert_false(xs_parse_dec(LIT("65536"), 0xffff, &v));
+    assert_true(xs_parse_dec(LIT("18446744073709551615"), UINT64_MAX, &v));
+    assert_true(v == UINT64_MAX);
+    assert_false(xs_parse_dec(LIT("18446744073709551616"), UINT64_MAX, &v));
+    assert_false(xs_parse_dec(LIT("9"), 8, &v));
+    assert_false(xs_parse_dec(LIT("0x1"), UINT64_MAX, &v));
+    assert_false(xs_parse_dec(LIT("1\0"), UINT64_MAX, &v));
+    assert_false(xs_parse_dec(LIT(""), UINT64_MAX, &v));
+    assert_true(v == UINT64_MAX);
+
+    assert_int_equal(xs_hex_digit('0'), 0);
+    assert_int_equal(xs_hex_digit('f'), 15);
+    assert_int_equal(xs_hex_digit('F'), 15);
+    assert_int_equal(xs_hex_digit('g'), -1);
+
+    assert_int_equal(xs_path_join(path, sizeof(path), "device", "vif"), 0);
+    assert_string_equal(path, "device/vif");
+    assert_int_equal(xs_path_format(path, sizeof(path), "%s/ref%d", "abc", 1234), 0);
+    assert_string_equal(path, "abc/ref1234");
+    assert_int_equal(xs_path_join(path, sizeof(path), "device", "vbd00"), -XEN_ENAMETOOLONG);
+    assert_int_equal(strlen(path), sizeof(path) - 1);
+}
+
 static void test_watch_events(void **s)
 {
     struct xs_watch_event ev;
@@ -343,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_perms),
         cmocka_unit_test(test_transaction_ids),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_text_helpers),
         cmocka_unit_test(test_watch_events),
         cmocka_unit_test(test_type_names_and_printable),
         cmocka_unit_test(test_format),
