@@ -1,10 +1,13 @@
 # xhvm: Xen HVM guest enlightenment library + a small kernel that uses it.
 #
-#   make            build/xhvm.img (BIOS disk), build/xhvm.elf (kernel with symbols, PVH-bootable)
+#   make            build/xhvm.img (BIOS disk), build/xhvm.elf (kernel with symbols, PVH-bootable),
+#                   build/xhvm-mb.elf (the same kernel plus a multiboot v1 header),
+#                   build/xhvm-efi.img (FAT disk for OVMF: \EFI\BOOT\BOOTX64.EFI = build/xhvm.efi)
 #   make run        boot xhvm as an HVM guest on Xen (xl on a Xen host, else nested Xen in QEMU)
 #   make run-qemu   boot the disk image in plain QEMU (no Xen) with the console on this terminal
 #   make test       everything a fresh machine can run (unit, boot, xen); ends with "N passed, N failed"
 #   make bench      boot cost in guest TSC cycles (deterministic icount) and image sizes
+#   make compare    boot trace of every entry path side by side (tools/compare-boot; docs/boot-paths.md)
 #   make deps       install the Debian packages the build and tests need
 #   make debug      QEMU waiting for GDB on :1234 (gdb build/xhvm.elf -ex 'target remote :1234')
 #   V=1             show the full compiler command lines
@@ -20,10 +23,14 @@ CMDLINE ?=
 # The library (what a hobby OS takes) and our kernel.  LIB_DIRS lists the
 # modules the kernel links today; a module joins when the kernel uses it.
 LIB_DIRS  := cpuid hypercall platform_pci events grant xenbus frontends/console frontends/blk frontends/net frontends/kbd
-KERN_DIRS := boot boot/bios boot/pvh boot/multiboot kernel kernel/net
+KERN_DIRS := boot boot/bios boot/pvh boot/multiboot boot/efi kernel kernel/net
 LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
+# QEMU's -kernel tries a multiboot header before the PVH note: the header goes
+# only into xhvm-mb.elf, so xhvm.elf stays a PVH kernel.
+MB_HEADER_SRC := boot/multiboot/multiboot_header.S
+MB_HEADER_OBJ := $(B)/k/boot/multiboot/multiboot_header.o
 KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \
-             $(filter-out boot/bios/%,$(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.S)))
+             $(filter-out boot/bios/% $(MB_HEADER_SRC),$(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(B)/k/%.o,$(basename $(KERN_SRCS) $(LIB_SRCS)))
 
 # Xen public headers from libxen-dev, reachable without the rest of /usr/include:
@@ -45,7 +52,7 @@ KLDFLAGS  := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=
 
 .PHONY: all clean deps run run-qemu debug test test-unit test-boot test-xen bench bench-xen
 .DEFAULT_GOAL := all
-all: $(B)/xhvm.img $(B)/xhvm.elf
+all: $(B)/xhvm.img $(B)/xhvm.elf $(B)/xhvm-mb.elf
 
 $(SYSINC)/xen:
 	@test -d $(XEN_INC) || { echo "error: $(XEN_INC) missing: run 'make deps' (libxen-dev)"; exit 1; }
@@ -65,10 +72,15 @@ $(B)/xhvm.elf: $(KOBJS) boot/kernel.ld
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(KOBJS) -lgcc
 
+$(B)/xhvm-mb.elf: $(MB_HEADER_OBJ) $(KOBJS) boot/kernel.ld
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(KCFLAGS) $(KLDFLAGS) -o $@ $(MB_HEADER_OBJ) $(KOBJS) -lgcc
+
 $(B)/xhvm.bin: $(B)/xhvm.elf
 	$(Q)$(OBJCOPY) -O binary --remove-section=.note $< $@
 
 include boot/bios/bios.mk
+include boot/efi/efi.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
 include tests/boot/boot.mk
@@ -90,6 +102,10 @@ test: deps
 bench: all
 	@tools/bench-boot
 
+.PHONY: compare
+compare: all
+	@B=$(B) tools/compare-boot
+
 run-qemu: all
 	qemu-system-x86_64 -accel tcg -machine q35 -m 128 -drive file=$(B)/xhvm.img,format=raw,snapshot=on \
 	  -serial mon:stdio -display none -device isa-debug-exit,iobase=0xf4,iosize=4 -no-reboot; true
@@ -102,4 +118,4 @@ debug: all
 clean:
 	rm -rf $(B)
 
--include $(KOBJS:.o=.d)
+-include $(KOBJS:.o=.d) $(MB_HEADER_OBJ:.o=.d)

@@ -50,6 +50,9 @@ struct xh_boot_info {
     enum xh_boot_path path;
     uint32_t entry_magic;       /* what arrived in %eax at xh_entry32 */
     const char *loader_error;   /* first problem found in the hand-over, or NULL */
+    uint32_t loader_fatal;      /* nonzero: the hand-over itself cannot be trusted (unknown
+                                 * entry magic, wrong structure magic, no pointer), so nothing
+                                 * else in it was read; kmain reports loader_error and stops */
 
     /* The memory map as the loader reported it (raw, not yet sanitised). */
     uint32_t nr_mem;

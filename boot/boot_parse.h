@@ -11,6 +11,8 @@
 
 void xh_boot_from_bios(struct xh_boot_info *bi, const void *handoff);
 void xh_boot_from_pvh(struct xh_boot_info *bi, const void *start_info);
+void xh_boot_from_multiboot(struct xh_boot_info *bi, const void *mb_info);
+void xh_boot_from_efi(struct xh_boot_info *bi, const void *efi_handoff);    /* boot/efi/efi_handoff.h */
 
 /* Helpers shared by the parsers (boot/boot_common.c). */
 void xh_boot_stamp(struct xh_boot_info *bi, const char *phase, uint64_t tsc);

@@ -11,6 +11,7 @@
  * A CPU without long mode gets a message on COM1 and port 0xe9, then halts.
  */
 #include "entry_magic.h"
+#include "identity_map.h"
 #include "long_mode_check.h"
 
 #define CR0_PE      (1 << 0)
@@ -21,9 +22,6 @@
 #define MSR_EFER    0xc0000080
 #define EFER_LME    (1 << 8)
 #define EFER_NXE    (1 << 11)
-#define PTE_P       (1 << 0)
-#define PTE_W       (1 << 1)
-#define PTE_PS      (1 << 7)
 
     .section .text.entry32, "ax"
     .code32
@@ -31,6 +29,11 @@
 xh_entry32:
     cli
     cld
+    /* %esp is undefined on entry (Multiboot 0.6.96, 3.2: "the OS image must
+     * create its own stack"; Xen docs/misc/pvh.pandoc: all registers not
+     * listed are unspecified) and the long-mode check below pushes: use the
+     * boot stack from here on.  Nothing on it outlives the .bss clear. */
+    movl    $boot_stack_top, %esp
     movl    %eax, xh_entry_magic
     movl    %ebx, xh_entry_info
     rdtsc
@@ -40,32 +43,10 @@ xh_entry32:
     XH_CHECK_LONG_MODE no_long_mode
     movl    %edx, %ebp              /* keep 0x80000001:EDX for the NX bit */
 
-    /* Zero .bss; the page tables and the boot stack live there.  Both ends
-     * are 16-byte aligned (boot/kernel.ld), so whole dwords. */
-    movl    $__bss_start, %edi
-    movl    $__bss_end, %ecx
-    subl    %edi, %ecx
-    shrl    $2, %ecx
-    xorl    %eax, %eax
-    rep stosl
-
-    /* PML4[0] -> PDPT; PDPT[0..3] -> four page directories of 2 MiB pages. */
-    movl    $boot_pdpt + (PTE_P | PTE_W), boot_pml4
-    movl    $boot_pd, %eax
-    orl     $(PTE_P | PTE_W), %eax
-    xorl    %ecx, %ecx
-1:  movl    %eax, boot_pdpt(, %ecx, 8)
-    addl    $4096, %eax
-    incl    %ecx
-    cmpl    $4, %ecx
-    jne     1b
-    movl    $(PTE_P | PTE_W | PTE_PS), %eax
-    xorl    %ecx, %ecx
-1:  movl    %eax, boot_pd(, %ecx, 8)
-    addl    $0x200000, %eax         /* wraps to 0 after 4 GiB: exactly 2048 entries */
-    incl    %ecx
-    cmpl    $2048, %ecx
-    jne     1b
+    /* Zero .bss (the page tables and the boot stack live there), then map
+     * 0..4 GiB with 2 MiB pages; boot/entry64.S does the same (identity_map.h). */
+    XH_ZERO_BSS
+    XH_FILL_IDENTITY_MAP
 
     movl    %cr4, %eax
     orl     $(CR4_PAE | CR4_PGE), %eax
@@ -155,7 +136,7 @@ xh_tsc_long_mode: .quad 0
 
     .section .bss
     .balign 4096
-    .globl boot_pml4
+    .globl boot_pml4, boot_pdpt, boot_pd
 boot_pml4:  .skip 4096
 boot_pdpt:  .skip 4096
 boot_pd:    .skip 4 * 4096

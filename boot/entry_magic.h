@@ -8,6 +8,7 @@
 #define XH_BIOS_MAGIC         0x49424858  /* "XHBI": boot/bios stage 2, %ebx = xh_bios_handoff */
 #define XH_PVH_MAGIC          0x48565058  /* "XPVH": boot/pvh stub, %ebx = hvm_start_info */
 #define XH_MULTIBOOT_MAGIC    0x2badb002  /* multiboot v1 spec: loader's %eax */
+#define XH_EFI_MAGIC          0x49464558  /* "XEFI": boot/efi app via xh_entry64, %rbx = xh_boot_info */
 
 #define XH_GDT_CODE64   0x08
 #define XH_GDT_DATA     0x10

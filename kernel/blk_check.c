@@ -22,7 +22,9 @@
 #include "cmdline.h"
 #include "console.h"
 #include "format.h"
+#include "kernel/string.h"
 #include "tap.h"
+#include "trace.h"
 #include "xen_checks.h"
 
 #define MS 1000000ull
@@ -41,13 +43,6 @@ static const char *id_of(const char *nodename)
     return id;
 }
 
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
 /* The vbd with this id, a connected one first (a detached one may still be listed). */
 struct xh_blkfront *blk_find(const char *id)
 {
@@ -60,7 +55,7 @@ struct xh_blkfront *blk_find(const char *id)
         if (!d)
             continue;
         xh_blkfront_get_info(d, &info);
-        if (!str_eq(id_of(info.nodename), id))
+        if (strcmp(id_of(info.nodename), id) != 0)
             continue;
         if (info.connected)
             return d;
@@ -285,6 +280,8 @@ void blk_check(const char *cmdline)
         describe(&in);
         connected += in.connected;
     }
+    if (connected)  /* xh_bus_probe() (xenbus_check) connected them just before */
+        xh_trace_mark("blkfront connected");
     tap_check(n > 0 && connected == n, n ? "a device did not connect" : "no vbd device",
               "blkfront: every vbd connected (%u of %u)", connected, n);
 
@@ -305,7 +302,7 @@ void blk_check(const char *cmdline)
 
     if (cmdline_get(cmdline, "xhvm.blkwrite", id, sizeof(id)) >= 0) {
         struct xh_blkfront *d = blk_find(id);
-        if (d && !str_eq(id, "768"))
+        if (d && strcmp(id, "768") != 0)
             check_write(d);
         else
             tap_check(false, d ? "refusing to overwrite the boot disk" : "no such vbd",

@@ -230,7 +230,7 @@ bool grant_check(const char *cmdline)
         skip_checks(1, "no grant table");
         return false;
     }
-    trace_mark("grants ready");
+    xh_trace_mark("grants ready");
     if (!self_domid && xh_xs_domid(&self_domid) < 0) {
         skip_checks(1, "our domid is unknown (xenstore down)");
         return true;

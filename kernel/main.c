@@ -24,6 +24,7 @@
 #include "kernel/port.h"
 #include "kernel/power.h"
 #include "kernel/pvconsole.h"
+#include "kernel/string.h"
 #include "kernel/tap.h"
 #include "kernel/timer.h"
 #include "kernel/trace.h"
@@ -82,13 +83,6 @@ static void report_boot(const struct xh_boot_info *bi)
     kprintf("cmdline: \"%s\"\n", bi->cmdline);
 }
 
-static int strcmp_k(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
 /*
  * xhvm.test=ud|pf|df: fault on purpose so a boot test can check the
  * exception report (vector name, RIP, CR2) and the IST stack for #DF.
@@ -99,13 +93,13 @@ static void run_fault_test(const char *cmdline)
 
     if (cmdline_get(cmdline, "xhvm.test", what, sizeof(what)) < 0)
         return;
-    if (!strcmp_k(what, "ud")) {
+    if (!strcmp(what, "ud")) {
         kprintf("test: executing ud2 (expect #UD)\n");
         __asm__ volatile("ud2");
-    } else if (!strcmp_k(what, "pf")) {
+    } else if (!strcmp(what, "pf")) {
         kprintf("test: reading 0x%llx (expect #PF with CR2 = that address)\n", UNMAPPED_ADDR);
         (void)*(volatile uint64_t *)(uintptr_t)UNMAPPED_ADDR;
-    } else if (!strcmp_k(what, "df")) {
+    } else if (!strcmp(what, "df")) {
         /* int3 with RSP on an unmapped page: pushing #BP's frame faults, and so
          * does pushing #PF's: #DF, which runs on its IST stack (SDM §6.15). */
         kprintf("test: int3 on an unmapped stack (expect #DF)\n");
@@ -159,6 +153,29 @@ static void check_boot(const struct xh_boot_info *bi)
     tap_check(bi->path != XH_BOOT_UNKNOWN, "unknown entry magic", "boot: entry path known (%s)",
               boot_path_name(bi->path));
     tap_check(!bi->loader_error, bi->loader_error, "boot: loader hand-over without errors");
+}
+
+/*
+ * The entry could not trust what the loader handed over (bi->loader_fatal:
+ * unknown entry magic, a structure with the wrong magic, no pointer), so
+ * there is no memory map, command line or RSDP to go on.  Bringing up
+ * memory, interrupts and Xen on guesses would only fail later and less
+ * clearly: say why, report the failed checks in TAP and power off with
+ * failure (or halt where nothing can power off).
+ */
+static void __attribute__((noreturn)) stop_on_untrusted_handover(const struct xh_boot_info *bi)
+{
+    kprintf("boot: cannot trust the loader's hand-over: %s\n", bi->loader_error ? bi->loader_error : "no reason given");
+    kprintf("boot: stopping before memory, interrupts and Xen are set up\n");
+    /* No RSDP from the loader: the scan of the BIOS areas may still find the
+     * tables, and with them the S5 power-off. */
+    acpi_parse(&acpi_env, 0, &acpi);
+    power_set_acpi(&acpi);
+    check_console();
+    check_boot(bi);
+    tap_finish();
+    xh_trace_print();
+    power_off(false);
 }
 
 static void check_idt(void)
@@ -269,8 +286,8 @@ void kmain(const struct xh_boot_info *bi)
     enum xh_control_request request = XH_CONTROL_POWEROFF;
     bool asked;
 
-    trace_init(bi);
-    trace_mark("kmain");
+    xh_trace_init(bi);
+    xh_trace_mark("kmain");
     console_init();
     kprintf("\nxhvm: kernel started\n");
     pvconsole_hold_serial(bi->cmdline);
@@ -280,9 +297,11 @@ void kmain(const struct xh_boot_info *bi)
 
     idt_init();
     kprintf("idt: 256 gates loaded, IST stacks for #DF, NMI and #MC\n");
+    if (bi->loader_fatal)
+        stop_on_untrusted_handover(bi);
 
     mem_ok = memory_init(bi);
-    trace_mark("memory ready");
+    xh_trace_mark("memory ready");
 
     acpi_parse(&acpi_env, bi->rsdp, &acpi);
     acpi_report(&acpi_env, &acpi);
@@ -310,8 +329,8 @@ void kmain(const struct xh_boot_info *bi)
     asked = xen_wait_for_control(bi->cmdline, &request);
 
     failed = tap_finish();
-    trace_mark("self-checks done");
-    trace_print();
+    xh_trace_mark("self-checks done");
+    xh_trace_print();
     if (cmdline_has(bi->cmdline, "xhvm.bench"))
         xen_bench(&cpuid_info);
     if (asked && request == XH_CONTROL_REBOOT)

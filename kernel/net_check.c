@@ -21,6 +21,7 @@
 #include "format.h"
 #include "net/net.h"
 #include "tap.h"
+#include "trace.h"
 #include "xen_checks.h"
 
 #define MS 1000000ull
@@ -159,6 +160,8 @@ void net_check(const char *cmdline)
                 st.backend_id, st.queues, st.features, st.mtu, xh_netfront_link_up(nf) ? "up" : "down");
         up += xh_netfront_link_up(nf);
     }
+    if (up)         /* connected by xh_bus_probe() in xenbus_check */
+        xh_trace_mark("netfront connected");
     if (!n) {
         tap_skip("the guest has no vif", "netfront: every vif connected");
         return;

@@ -5,7 +5,10 @@
 
 #include "console.h"
 
-#define TRACE_MAX 32
+/* Bounded so the xh-trace line stays under about 1 KiB (TRACE_LINE_MAX):
+ * 24 phases of ~20 characters with their cycle counts. */
+#define TRACE_MAX 24
+#define TRACE_LINE_MAX 1000
 
 static struct xh_boot_stamp stamps[TRACE_MAX];
 static unsigned nr;
@@ -35,7 +38,7 @@ static void add(const char *phase, uint64_t tsc)
     nr++;
 }
 
-void trace_init(const struct xh_boot_info *bi)
+void xh_trace_init(const struct xh_boot_info *bi)
 {
     uint32_t i;
 
@@ -44,14 +47,14 @@ void trace_init(const struct xh_boot_info *bi)
         add(bi->stamps[i].phase, bi->stamps[i].tsc);
 }
 
-void trace_mark(const char *phase)
+void xh_trace_mark(const char *phase)
 {
     add(phase, xh_rdtsc());
 }
 
-void trace_print(void)
+void xh_trace_print(void)
 {
-    unsigned i;
+    unsigned i, len;
     uint64_t t0 = nr ? stamps[0].tsc : 0;
 
     kprintf("boot trace (%s entry, TSC cycles):\n", path_name);
@@ -62,14 +65,22 @@ void trace_print(void)
     if (dropped)
         kprintf("  (%u later phases not recorded: table full)\n", dropped);
 
-    /* One line for tools: phase names with blanks become '_'. */
-    kprintf("xh-trace: path=%s", path_name);
+    /* One line for tools: phase names with blanks become '_'.  Cut before
+     * TRACE_LINE_MAX so a reader with a line buffer never sees half a pair. */
+    len = kprintf("xh-trace: path=%s", path_name);
     for (i = 0; i < nr; i++) {
+        char name[40];
+        unsigned j;
         const char *p = stamps[i].phase;
-        kprintf(" ");
-        for (; *p; p++)
-            kprintf("%c", *p == ' ' ? '_' : *p);
-        kprintf("=%llu", (unsigned long long)(stamps[i].tsc - t0));
+
+        for (j = 0; p[j] && j < sizeof(name) - 1; j++)
+            name[j] = p[j] == ' ' ? '_' : p[j];
+        name[j] = '\0';
+        if (len + j + 22 > TRACE_LINE_MAX) {
+            kprintf(" ...");
+            break;
+        }
+        len += kprintf(" %s=%llu", name, (unsigned long long)(stamps[i].tsc - t0));
     }
     kprintf("\n");
 }

@@ -124,7 +124,7 @@ static void check_hypercalls(const struct xh_cpuid_info *ci, const char *cmdline
               xh_hypercall_method_name(xh_hypercall_method()), ver >> 16, ver & 0xffff);
     if (err)
         return;
-    trace_mark("hypercalls ready");
+    xh_trace_mark("hypercalls ready");
     power_set_hypervisor_off(do_shutdown);
 
     /* xen/include/public/version.h has no sub-op 0x7fff: Xen says -ENOSYS. */
@@ -190,7 +190,7 @@ static void check_events(const struct xh_cpuid_info *ci, const struct xh_platfor
     ok = cfg.delivery == XH_DELIVERY_AUTO || xh_delivery_mode() == cfg.delivery;
     tap_check(ok, "the forced delivery mode was not the one set up",
               "evtchn: %s ABI, delivery via %s", xh_evtchn_ops()->name, xh_delivery_name(xh_delivery_mode()));
-    trace_mark("events ready");
+    xh_trace_mark("events ready");
 
     err = xh_evtchn_bind_ipi(0, on_ipi, NULL, &ipi);
     t0 = xh_pvclock_ns();
@@ -291,6 +291,8 @@ static void check_console(const char *cmdline)
         tap_skip("the toolstack gave no PV console (HVM_PARAM_CONSOLE_PFN is 0)", "console: Xen PV console attached");
         return;
     }
+    if (!err)
+        xh_trace_mark("console connected");
     xh_pvcons_get_stats(&st);
     tap_check(!err && st.written > 0 && !st.broken, err ? xh_xen_errno_name(err) : "nothing written",
               "console: Xen PV console attached (%llu bytes of earlier output replayed)",
@@ -328,6 +330,7 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
         skip_upper("not running on Xen");
         return false;
     }
+    xh_trace_mark("Xen detected");     /* hv_report()'s CPUID probe found it */
     check_hypercalls(ci, cmdline);
     if (xh_hypercall_method() == XH_HC_NONE) {
         skip_from(2, "no hypercalls");
@@ -348,6 +351,7 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
         register_frontends();
         xenbus_check();
         blk_check(cmdline);
+        blk_bench(cmdline);
         net_check(cmdline);
         kbd_check();
         hotplug_check(cmdline);
@@ -357,8 +361,10 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
         blk_skip("no xenstore");
         tap_skip("no xenstore", "control: watching control/shutdown");
     }
-    if (cmdline_has(cmdline, "xhvm.dom0"))
+    if (cmdline_has(cmdline, "xhvm.dom0")) {
         check_console_input();
+        kbd_input_check();
+    }
     return true;
 }
 

@@ -27,6 +27,8 @@ void blk_check(const char *cmdline);
 void blk_skip(const char *why);
 /* The vbd device/vbd/<id>, a connected one first; NULL when none. */
 struct xh_blkfront *blk_find(const char *id);
+/* make bench-xen, Linux baseline: xhvm.blkbench=<id> (kernel/blk_bench.c). */
+void blk_bench(const char *cmdline);
 
 /* xhvm.hotplug: detach and re-attach of a disk and a vif by dom0 (kernel/hotplug_check.c). */
 void hotplug_check(const char *cmdline);
@@ -35,6 +37,8 @@ void hotplug_check(const char *cmdline);
 int kbd_input_register(void);
 void kbd_check(void);
 unsigned long kbd_keys(void);
+/* xhvm.dom0: a line typed through the vkbd (QEMU sendkey from dom0). */
+void kbd_input_check(void);
 
 /* Network frontend checks and the IPv4 responder (kernel/net_check.c); xhvm.nettest, xhvm.ip=. */
 void net_check(const char *cmdline);

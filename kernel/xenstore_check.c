@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "format.h"
+#include "kernel/string.h"
 #include "tap.h"
 #include "trace.h"
 #include "xen_checks.h"
@@ -32,13 +33,6 @@ static const char *const checks[] = {
     "xenstore: a conflicting transaction is retried after EAGAIN",
 };
 #define NR (sizeof(checks) / sizeof(checks[0]))
-
-static int str_eq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
 
 static struct xh_xs_watch watch;
 static volatile unsigned watch_hits;
@@ -70,7 +64,7 @@ static bool wait_watch_path(const char *suffix, uint64_t timeout_ns)
             a++;
         while (suffix[b])
             b++;
-        if (watch_hits && a >= b && str_eq(watch_last + a - b, suffix))
+        if (watch_hits && a >= b && !strcmp(watch_last + a - b, suffix))
             return true;
     }
     return false;
@@ -128,7 +122,7 @@ bool xenstore_check(const char *cmdline)
         skip_checks(1, "no xenstore ring");
         return false;
     }
-    trace_mark("xenstore ready");
+    xh_trace_mark("xenstore ready");
 
     err = xh_xs_read(XH_XS_NO_TXN, "name", name, sizeof(name), &len);
     e2 = xh_xs_domid(&domid);
@@ -139,7 +133,7 @@ bool xenstore_check(const char *cmdline)
     err = xh_xs_write(XH_XS_NO_TXN, "data/xhvm/selftest", "hello from xhvm");
     if (!err)
         err = xh_xs_read(XH_XS_NO_TXN, "data/xhvm/selftest", buf, sizeof(buf), &len);
-    ok = !err && len == 15 && str_eq(buf, "hello from xhvm");
+    ok = !err && len == 15 && !strcmp(buf, "hello from xhvm");
     if (ok) {
         err = xh_xs_rm(XH_XS_NO_TXN, "data/xhvm/selftest");
         ok = !err && xh_xs_exists(XH_XS_NO_TXN, "data/xhvm/selftest") == 0;
@@ -159,7 +153,7 @@ bool xenstore_check(const char *cmdline)
     }
     ok = false;
     for (const char *n = xh_xs_next_name(buf, err ? 0 : count, NULL); n; n = xh_xs_next_name(buf, count, n))
-        ok |= str_eq(n, "data");
+        ok |= !strcmp(n, "data");
     tap_check(!err && ok, err ? xh_xen_errno_name(err) : "no data child", "%s (%u children)", checks[4], count);
 
     /* owner us, dom0 may read: the wire form is "n<domid>\0r0\0" */
@@ -175,7 +169,7 @@ bool xenstore_check(const char *cmdline)
     }
     if (!err)
         err = xh_xs_get_perms(XH_XS_NO_TXN, "data/xhvm/perms", buf, sizeof(buf), &count);
-    ok = !err && count == 2 && buf[0] == 'n' && str_eq(xh_xs_next_name(buf, count, buf), "r0");
+    ok = !err && count == 2 && buf[0] == 'n' && !strcmp(xh_xs_next_name(buf, count, buf), "r0");
     tap_check(ok, err ? xh_xen_errno_name(err) : "not what we set", "%s (%u entries)", checks[5], count);
 
     err = xh_xs_watch(&watch, "data/xhvm/watched", on_watch, NULL);
@@ -195,7 +189,7 @@ bool xenstore_check(const char *cmdline)
             err = xh_xs_transaction_run(conflict_body, &c, 4, &tries);
         if (!err)
             err = xh_xs_read(XH_XS_NO_TXN, "data/xhvm/txn", buf, sizeof(buf), NULL);
-        ok = !err && tries == 2 && str_eq(buf, "inside");
+        ok = !err && tries == 2 && !strcmp(buf, "inside");
         xh_snprintf(why, sizeof(why), "%s after %u tries", err ? xh_xen_errno_name(err) : "wrong value or count", tries);
         tap_check(ok, why, "%s (%u tries)", checks[7], tries);
     }

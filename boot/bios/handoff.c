@@ -41,20 +41,23 @@ void xh_boot_from_bios(struct xh_boot_info *bi, const void *p)
     bi->path = XH_BOOT_BIOS;
     if (!ho) {
         note(bi, "BIOS: no handoff (%ebx was 0)");
+        bi->loader_fatal = 1;
         return;
     }
     if (ho->magic != XH_BIOS_MAGIC) {
         note(bi, "BIOS: handoff has a wrong magic");
+        bi->loader_fatal = 1;
         return;
     }
     if (ho->version != XH_BIOS_HANDOFF_VERSION) {
         note(bi, "BIOS: handoff version is not 1 (stage 2 and kernel do not match)");
+        bi->loader_fatal = 1;   /* its layout is unknown: nothing in it can be read */
         return;
     }
     bi->bios_drive = ho->boot_drive;
     bi->bios_flags = ho->flags;
 
-    xh_boot_stamp(bi, "mbr", ho->tsc_mbr);
+    xh_boot_stamp(bi, "entry", ho->tsc_mbr);    /* the first MBR instruction: this path's entry */
     xh_boot_stamp(bi, "stage2", ho->tsc_stage2);
     xh_boot_stamp(bi, "kernel loaded", ho->tsc_loaded);
     xh_boot_stamp(bi, "protected mode", ho->tsc_pmode);

@@ -29,10 +29,13 @@ void xh_boot_from_pvh(struct xh_boot_info *bi, const void *p)
     bi->path = XH_BOOT_PVH;
     if (!si) {
         bi->loader_error = "PVH: no hvm_start_info (%ebx was 0)";
+        bi->loader_fatal = 1;
         return;
     }
     if (si->magic != XEN_HVM_START_MAGIC_VALUE) {
-        bi->loader_error = "PVH: hvm_start_info has a wrong magic";
+        /* Not a start_info at all: nothing else in it can be believed. */
+        bi->loader_error = "PVH: hvm_start_info has a wrong magic (not 0x336ec578)";
+        bi->loader_fatal = 1;
         return;
     }
     if (si->cmdline_paddr && si->cmdline_paddr < (1ull << 32))

@@ -1,5 +1,6 @@
 #!/bin/bash
-# run-boot-tests.sh: boot xhvm's BIOS disk image under QEMU TCG with SeaBIOS.
+# run-boot-tests.sh: boot xhvm under QEMU TCG: the BIOS disk image with
+# SeaBIOS, and the kernel ELFs through -kernel (PVH note, multiboot header).
 #
 #   tests/boot/run-boot-tests.sh [CASE...]     (default: all; `make test-boot` builds the images first)
 #
@@ -8,14 +9,20 @@
 # tools/tap-check.  Broken inputs (a truncated image, a corrupted stage 2 or
 # kernel byte, a CPU without long mode) must make the loader print its
 # "xhvm boot: ..." line and halt: QEMU still running a moment later, no
-# reset, no kernel output.  boot-mkimage checks that the image builder
+# reset, no kernel output.  pvh and multiboot boot build/xhvm.elf and
+# build/xhvm-mb.elf with -kernel and must echo -append; pvh-bad-magic hands
+# the kernel a start_info with a wrong magic, which it must name before a
+# failure power-off.  boot-mkimage checks that the image builder
 # refuses bad input.  Per case, build/results/ gets boot-CASE.log (COM1),
 # .e9.log (port 0xe9), .qemu.log and .summary; the last line printed is
-# "boot: N passed, N failed, N skipped".
+# "boot: N passed, N failed, N skipped".  efi boots build/xhvm-efi-cmdline.img
+# under OVMF (see efi_case).  trace-determinism runs tools/compare-boot
+# twice and wants two identical boot-trace tables.
 #
 # Environment: B (build dir), JOBS (QEMUs at once, 2), GOOD_TIMEOUT and
 # BAD_TIMEOUT (seconds of wall clock), XH_BOOT_CMDLINE (what
-# build/xhvm-cmdline.img carries; boot.mk passes it).
+# build/xhvm-cmdline.img carries, and what -kernel boots get as -append;
+# boot.mk passes it).
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -30,7 +37,8 @@ QEMU=${QEMU:-qemu-system-x86_64}
 MKIMAGE=$B/tools/mkimage
 CMDLINE_ECHO=${XH_BOOT_CMDLINE:-}
 
-ALL_CASES=(pc-32m-smp1 q35-32m-smp2 pc-4g-smp2 q35-4g-smp1 chs cmdline fault-ud fault-pf fault-df
+ALL_CASES=(pc-32m-smp1 q35-32m-smp2 pc-4g-smp2 q35-4g-smp1 chs cmdline pvh multiboot pvh-bad-magic efi
+           fault-ud fault-pf fault-df trace-determinism
            truncated bad-stage2 bad-kernel no-long-mode mkimage)
 
 # ---------------------------------------------------------------- helpers
@@ -63,14 +71,16 @@ make_bad_images() {
 # Start QEMU for case $1 on image $2 with extra arguments $3 (word-split on
 # purpose); wait until it exits, or (with $5 set) until the serial log
 # contains $5 and HALT_GRACE more seconds pass, or $4 seconds pass.
+# QEMU_APPEND, when set, becomes one -append argument (blanks kept).
 # Sets STATE (exited|halted|timeout) and RC.
 run_qemu() {
-    local c=$1 img=$2 args=$3 limit=$4 expect=${5:-} log=$R/boot-$1.log pid deadline drive=()
+    local c=$1 img=$2 args=$3 limit=$4 expect=${5:-} log=$R/boot-$1.log pid deadline drive=() append=()
     rm -f "$log" "$R/boot-$c.e9.log"
     [ -n "$img" ] && drive=(-drive "file=$img,format=raw,snapshot=on")
+    [ -n "${QEMU_APPEND:-}" ] && append=(-append "$QEMU_APPEND")
     # shellcheck disable=SC2086
     "$QEMU" -accel tcg -icount shift=0,sleep=off -rtc clock=vm -display none -nodefaults -no-reboot \
-        -device isa-debug-exit,iobase=0xf4,iosize=4 $args "${drive[@]}" \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 $args "${drive[@]}" "${append[@]}" \
         -serial "file:$log" -debugcon "file:$R/boot-$c.e9.log" \
         > "$R/boot-$c.qemu.log" 2>&1 < /dev/null &
     pid=$!
@@ -125,8 +135,8 @@ last_output() { # CASE: the guest's last line, else QEMU's, for failure reports
 
 # ---------------------------------------------------------------- cases
 
-good_case() {   # CASE IMAGE QEMU-ARGS [TEXT-THE-LOG-MUST-CONTAIN]
-    local c=$1 must=${4:-} why='' log=$R/boot-$1.log
+good_case() {   # CASE IMAGE QEMU-ARGS [COMMAND-LINE-TO-ECHO [BOOT-PATH-NAME]]
+    local c=$1 must=${4:-} path=${5:-} why='' log=$R/boot-$1.log
     run_qemu "$c" "$2" "$3" "$GOOD_TIMEOUT"
     if [ "$STATE" = timeout ]; then
         why="timeout: no isa-debug-exit within ${GOOD_TIMEOUT}s ($(last_output "$c"))"
@@ -138,6 +148,8 @@ good_case() {   # CASE IMAGE QEMU-ARGS [TEXT-THE-LOG-MUST-CONTAIN]
         why="QEMU exited with $RC, not 33 (reset, triple fault or crash?; see boot-$c.qemu.log; $(last_output "$c"))"
     elif [ -n "$must" ] && ! grep -sqaF -- "$must" "$log"; then
         why="kernel did not echo the command line \"$must\""
+    elif [ -n "$path" ] && ! grep -sqaF -- "boot: path $path (" "$log"; then
+        why="not booted through $path: $(grep -a 'boot: path ' "$log" | head -1 | tr -d '\r')"
     fi
     if [ -n "$why" ]; then
         tools/tap-check --name "boot-$c" --summary "$R/boot-$c.summary" --status fail --why "$why" \
@@ -159,6 +171,31 @@ bad_case() {    # CASE IMAGE QEMU-ARGS EXPECTED-MESSAGE
         verdict "$c" fail "the kernel ran although the loader should have refused"
     else
         verdict "$c" ok "loader said \"$(grep -aF -- "$expect" "$log" | head -1 | tr -d '\r')\" and halted"
+    fi
+}
+
+# A hand-over the kernel cannot trust (a PVH start_info with a wrong magic):
+# it must name the problem, stop before setting the platform up, and power
+# off with failure (code 35), rather than crash (a triple fault exits with 0
+# under -no-reboot), hang, or use anything the bad start_info points at.
+handover_case() {   # CASE KERNEL-ELF TEXT...
+    local c=$1 elf=$2 log=$R/boot-$1.log t miss=''
+    shift 2
+    QEMU_APPEND=xhvm.echo=from-the-real-start-info \
+        run_qemu "$c" "" "-machine q35 -m 128M -kernel $elf" "$GOOD_TIMEOUT"
+    for t in "$@" "boot: stopping before memory" "xhvm: done: FAILURE"; do
+        grep -sqaF -- "$t" "$log" || miss="${miss:+$miss, }\"$t\""
+    done
+    if [ "$STATE" = timeout ]; then
+        verdict "$c" fail "no power-off within ${GOOD_TIMEOUT}s ($(last_output "$c"))"
+    elif [ "$RC" -ne 35 ]; then
+        verdict "$c" fail "QEMU exited with $RC, not 35 (failure power-off; $(last_output "$c"))"
+    elif [ -n "$miss" ]; then
+        verdict "$c" fail "the log lacks $miss"
+    elif grep -sqa -e 'untrusted-start-info' -e '^memory' "$log"; then
+        verdict "$c" fail "the kernel used the bad start_info or went on to set up memory"
+    else
+        verdict "$c" ok "$(grep -a 'boot: loader error' "$log" | head -1 | tr -d '\r'), failure power-off"
     fi
 }
 
@@ -242,6 +279,57 @@ make_too_big() {    # IN OUT
     done
 }
 
+# EFI: OVMF boots build/xhvm-efi-cmdline.img (removable-media path
+# \EFI\BOOT\BOOTX64.EFI, command line from \EFI\xhvm\cmdline).  OVMF probes
+# for a TPM at 0xfed40000, where QEMU without one reads 0, not the 0xff of
+# "no chip", so it waits out its TIS timeouts spinning on the PM timer with
+# PAUSE: about 3 minutes of wall clock under -icount.  The same firmware
+# behind 0xff filler down to 0xfed40000 (-bios maps the file's end at 4 GiB;
+# nothing else lives in that window on q35) reads "no chip": first output
+# after about 5 s.  OVMF_FD picks the firmware; EFI_TPM_FILLER=0 boots it
+# unchanged (then raise GOOD_TIMEOUT to 300).
+efi_case() {
+    local c=$1 fw=${OVMF_FD:-/usr/share/ovmf/OVMF.fd} img=$B/xhvm-efi-cmdline.img size
+    local filled=$W/ovmf-tpm-filler.fd window=$((0x12c0000))   # 4 GiB - 0xfed40000
+    if [ ! -r "$fw" ]; then
+        verdict "$c" fail "no OVMF firmware at $fw: run 'make deps'"
+        return
+    fi
+    if [ ! -e "$img" ]; then
+        verdict "$c" fail "$img missing: run 'make test-boot'"
+        return
+    fi
+    size=$(stat -c %s "$fw")
+    if [ "${EFI_TPM_FILLER:-1}" != 0 ] && [ "$size" -lt "$window" ]; then
+        { head -c $((window - size)) /dev/zero | tr '\0' '\377'; cat "$fw"; } > "$filled.tmp" &&
+            mv "$filled.tmp" "$filled" && fw=$filled
+    fi
+    good_case "$c" "$img" "-machine q35 -m 256M -bios $fw" "$CMDLINE_ECHO" EFI
+}
+
+# tools/compare-boot twice over a copy of the built files: every path must
+# print its trace and the two tables must be identical, the promise of
+# -icount (docs/boot-paths.md).  Boots each path twice, one after the other.
+determinism_case() {
+    local c=$1 d=$W/determinism f rc1 rc2 why
+    rm -rf "$d"; mkdir -p "$d"
+    for f in xhvm.img xhvm.elf xhvm-mb.elf xhvm-efi.img; do
+        [ -e "$B/$f" ] && cp "$B/$f" "$d/"
+    done
+    B=$d tools/compare-boot > "$d/run1.txt" 2> "$d/run1.err"; rc1=$?
+    B=$d tools/compare-boot > "$d/run2.txt" 2> "$d/run2.err"; rc2=$?
+    { echo "# run 1 (exit $rc1)"; cat "$d/run1.txt" "$d/run1.err"; echo "# run 2 (exit $rc2)"; cat "$d/run2.txt" "$d/run2.err"; } > "$R/boot-$c.log"
+    if [ "$rc1" != 0 ] || [ "$rc2" != 0 ]; then
+        why=$(cat "$d"/run[12].txt "$d"/run[12].err | grep -a -e 'FAILED' -e 'did not end cleanly' -e 'not found' -e 'cannot' | head -1)
+        verdict "$c" fail "compare-boot failed (exit $rc1, $rc2): ${why:-see boot-$c.log}"
+    elif ! cmp -s "$d/run1.txt" "$d/run2.txt"; then
+        why=$(diff "$d/run1.txt" "$d/run2.txt" | grep -a '^[<>]' | head -2 | tr -s ' ' | tr '\n' ' ')
+        verdict "$c" fail "two runs printed different tables: $why"
+    else
+        verdict "$c" ok "two runs, identical tables ($(sed -n 2p "$d/run1.txt" | tr -s ' ' | cut -d' ' -f5-))"
+    fi
+}
+
 run_case() {
     local IMG=$B/xhvm.img
     case $1 in
@@ -251,6 +339,13 @@ run_case() {
     q35-4g-smp1)  good_case "$1" "$IMG" "-machine q35 -m 4G -smp 1" ;;
     chs)          good_case "$1" "$B/xhvm-chs.img" "-machine pc -m 32M -smp 1" ;;
     cmdline)      good_case "$1" "$B/xhvm-cmdline.img" "-machine q35 -m 128M -smp 2" "$CMDLINE_ECHO" ;;
+    pvh)          QEMU_APPEND=$CMDLINE_ECHO good_case "$1" "" "-machine q35 -m 128M -kernel $B/xhvm.elf" \
+                      "$CMDLINE_ECHO" PVH ;;
+    multiboot)    QEMU_APPEND=$CMDLINE_ECHO good_case "$1" "" "-machine q35 -m 128M -kernel $B/xhvm-mb.elf" \
+                      "$CMDLINE_ECHO" multiboot ;;
+    efi)          efi_case "$1" ;;
+    pvh-bad-magic) handover_case "$1" "$W/xhvm-pvh-badmagic.elf" \
+                      "boot: loader error: PVH: hvm_start_info has a wrong magic" ;;
     truncated)    bad_case "$1" "$W/truncated.img" "-machine pc -m 32M" "xhvm boot: disk read failed (BIOS error 0x" ;;
     bad-stage2)   bad_case "$1" "$W/bad-stage2.img" "-machine pc -m 32M" "xhvm boot: stage 2 checksum mismatch" ;;
     bad-kernel)   bad_case "$1" "$W/bad-kernel.img" "-machine q35 -m 32M" "xhvm boot: kernel image is corrupt (CRC mismatch)" ;;
@@ -259,6 +354,7 @@ run_case() {
     fault-ud)     fault_case "$1" ud "EXCEPTION #UD (vector 6)" ;;
     fault-pf)     fault_case "$1" pf "EXCEPTION #PF (vector 14)" "CR2 0x0000001000000000" ;;
     fault-df)     fault_case "$1" df "EXCEPTION #DF (vector 8)" ;;
+    trace-determinism) determinism_case "$1" ;;
     *)            echo "boot-$1: FAIL unknown case (cases: ${ALL_CASES[*]})"
                   echo "boot-$1: 0 passed, 1 failed, 0 skipped"
                   echo "0 1 0" > "$R/boot-$1.summary" ;;
@@ -268,7 +364,8 @@ run_case() {
 # ---------------------------------------------------------------- main
 
 mkdir -p "$R"
-for f in "$B/xhvm.img" "$B/xhvm-chs.img" "$B/xhvm-cmdline.img" "$B/xhvm.elf" "$B/bios/loader.bin" "$MKIMAGE"; do
+for f in "$B/xhvm.img" "$B/xhvm-chs.img" "$B/xhvm-cmdline.img" "$B/xhvm.elf" "$B/xhvm-mb.elf" \
+         "$W/xhvm-pvh-badmagic.elf" "$B/bios/loader.bin" "$MKIMAGE"; do
     [ -e "$f" ] || { echo "boot: $f missing: run 'make test-boot'"; exit 1; }
 done
 command -v "$QEMU" >/dev/null || { echo "boot: $QEMU not found: run 'make deps'"; exit 1; }

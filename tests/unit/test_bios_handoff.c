@@ -81,7 +81,7 @@ static void test_good_handoff(void **s)
     assert_int_equal(bi.mem[3].type, XH_MEM_USABLE);
     assert_int_equal(bi.mem[4].type, XH_MEM_ACPI_RECLAIM);
     assert_int_equal(bi.nr_stamps, 4);
-    assert_string_equal(bi.stamps[0].phase, "mbr");
+    assert_string_equal(bi.stamps[0].phase, "entry");
     assert_string_equal(bi.stamps[1].phase, "stage2");
     assert_string_equal(bi.stamps[2].phase, "kernel loaded");
     assert_string_equal(bi.stamps[3].phase, "protected mode");
@@ -102,6 +102,7 @@ static void test_bad_magic(void **s)
     xh_boot_from_bios(&bi, ho);
     assert_non_null(bi.loader_error);
     assert_non_null(strstr(bi.loader_error, "magic"));
+    assert_int_equal(bi.loader_fatal, 1);
     assert_int_equal(bi.nr_mem, 0);
     assert_int_equal(bi.nr_stamps, 0);
     assert_string_equal(bi.cmdline, "");
@@ -114,6 +115,7 @@ static void test_bad_version(void **s)
     xh_boot_from_bios(&bi, ho);
     assert_non_null(bi.loader_error);
     assert_non_null(strstr(bi.loader_error, "version"));
+    assert_int_equal(bi.loader_fatal, 1);
     assert_int_equal(bi.nr_mem, 0);
 }
 

@@ -72,13 +72,16 @@ static void test_wrong_magic(void **s)
     xh_boot_from_pvh(&bi, si);
     assert_non_null(bi.loader_error);
     assert_non_null(strstr(bi.loader_error, "magic"));
+    assert_int_equal(bi.loader_fatal, 1);      /* kmain must not go on */
     assert_int_equal(bi.nr_mem, 0);
+    assert_string_equal(bi.cmdline, "");        /* nothing else was read */
 }
 
 static void test_null_start_info(void **s)
 {
     xh_boot_from_pvh(&bi, NULL);
     assert_non_null(bi.loader_error);
+    assert_int_equal(bi.loader_fatal, 1);
 }
 
 static void test_version0_has_no_map(void **s)
@@ -87,6 +90,7 @@ static void test_version0_has_no_map(void **s)
     si->version = 0;
     xh_boot_from_pvh(&bi, si);
     assert_non_null(bi.loader_error);
+    assert_int_equal(bi.loader_fatal, 0);       /* a real but old start_info: not fatal */
     assert_int_equal(bi.nr_mem, 0);
     assert_string_equal(bi.cmdline, "console=com1 xhvm.evtchn=poll");  /* still taken */
 }

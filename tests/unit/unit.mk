@@ -14,9 +14,11 @@ UNIT_SRCS_test_kmalloc    := kernel/kmalloc.c
 UNIT_SRCS_test_cmdline    := kernel/cmdline.c
 UNIT_SRCS_test_cpuid      := cpuid/cpuid.c
 UNIT_SRCS_test_pvh_parse  := boot/pvh/pvh_parse.c boot/boot_common.c
+UNIT_SRCS_test_multiboot_parse := boot/multiboot/multiboot_parse.c boot/boot_common.c
 UNIT_SRCS_test_format     := kernel/format.c
 UNIT_SRCS_test_acpi       := kernel/acpi.c
 UNIT_SRCS_test_bios_handoff := boot/bios/handoff.c boot/boot_common.c
+UNIT_SRCS_test_efi_mmap   := boot/efi/efi_mmap.c boot/efi/efi_handoff.c boot/boot_common.c
 
 .SECONDEXPANSION:
 $(B)/unit/%: tests/unit/%.c $$(UNIT_SRCS_$$*) $$(wildcard tests/unit/*.h) | $(SYSINC)/xen
@@ -46,9 +48,10 @@ UNIT_SRCS_test_events_init  := $(XH_LOWER_SRCS)
 UNIT_SRCS_test_pvcons       := $(XH_LOWER_SRCS) $(wildcard frontends/console/*.c)
 
 # xenbus/ above xenstore: the xenbus files on the in-memory xenstore of
-# tests/unit/fake_xs_api.c (not the real client) and the lower half.
-XH_XENBUS_TEST_SRCS := xenbus/xenbus.c xenbus/bus_probe.c xenbus/control.c xenbus/xs_codec.c tests/unit/fake_xs_api.c \
-                       $(XH_LOWER_SRCS)
+# tests/unit/fake_xs_api.c (not the real client, but the real transaction
+# loop xenbus/xs_txn.c) and the lower half.
+XH_XENBUS_TEST_SRCS := xenbus/xenbus.c xenbus/bus_probe.c xenbus/control.c xenbus/xs_codec.c xenbus/xs_text.c \
+                       xenbus/xs_format.c xenbus/xs_txn.c tests/unit/fake_xs_api.c $(XH_LOWER_SRCS)
 UNIT_SRCS_test_xenbus       := $(XH_XENBUS_TEST_SRCS)
 UNIT_SRCS_test_xenbus_probe := $(XH_XENBUS_TEST_SRCS)
 UNIT_SRCS_test_control      := $(XH_XENBUS_TEST_SRCS)
@@ -57,10 +60,10 @@ UNIT_SRCS_test_grant_copy   := $(XH_LOWER_SRCS) $(wildcard grant/*.c)
 
 # xenstore client (xenbus/xs_*.c, xenbus/xenstore.c): the codec alone, and the
 # whole client on the lower half with a fake xenstored on the ring.
-XH_XS_SRCS := xenbus/xs_codec.c xenbus/xs_format.c xenbus/xs_ring.c xenbus/xenstore.c
-UNIT_SRCS_test_xenstore_codec := xenbus/xs_codec.c xenbus/xs_format.c
+XH_XS_SRCS := xenbus/xs_codec.c xenbus/xs_text.c xenbus/xs_format.c xenbus/xs_ring.c xenbus/xs_txn.c xenbus/xenstore.c
+UNIT_SRCS_test_xenstore_codec := xenbus/xs_codec.c xenbus/xs_text.c xenbus/xs_format.c
 UNIT_SRCS_test_xenstore       := $(XH_LOWER_SRCS) $(XH_XS_SRCS) tests/unit/fake_xenstored.c
-$(B)/unit/test_xenstore_codec $(B)/unit/test_xenstore: xenbus/xs_internal.h include/xhvm/xenstore.h
+$(B)/unit/test_xenstore_codec $(B)/unit/test_xenstore: xenbus/xs_internal.h xenbus/xs_text.h include/xhvm/xenstore.h
 
 # kernel/net: the IPv4 responder (pure packet logic) and its address parsing.
 UNIT_SRCS_test_net := kernel/net/ethernet.c kernel/net/arp.c kernel/net/ipv4.c kernel/net/icmp.c kernel/net/udp.c \
@@ -82,7 +85,8 @@ UNIT_SRCS_test_netfront_data := $(XH_NET_TEST_SRCS)
 # in-process blkback and xh_wait_until of tests/unit/fake_blkback.c (which
 # stands in for events/timer.c) and the lower half.
 XH_BLK_TEST_SRCS := $(wildcard frontends/blk/*.c) tests/unit/fake_blkback.c xenbus/xenbus.c xenbus/bus_probe.c \
-                    xenbus/xs_codec.c tests/unit/fake_xs_api.c $(filter-out events/timer.c,$(XH_LOWER_SRCS))
+                    xenbus/xs_codec.c xenbus/xs_text.c xenbus/xs_format.c xenbus/xs_txn.c tests/unit/fake_xs_api.c \
+                    $(filter-out events/timer.c,$(XH_LOWER_SRCS))
 UNIT_SRCS_test_blkfront    := $(XH_BLK_TEST_SRCS)
 UNIT_SRCS_test_blkfront_io := $(XH_BLK_TEST_SRCS)
 $(B)/unit/test_blkfront $(B)/unit/test_blkfront_io: frontends/blk/blk_internal.h include/xhvm/blkfront.h

@@ -13,7 +13,7 @@ XEN_SCENARIOS ?=
 XEN_IMAGE     ?= $(B)/xhvm.img
 
 # dom0's side of some checks (tests/xen/tools): static, the dom0 image has no compiler
-XEN_TOOLS := $(B)/xen-tools/xh-gnt $(B)/xen-tools/xh-udp $(B)/xen-tools/xh-fnv
+XEN_TOOLS := $(B)/xen-tools/xh-gnt $(B)/xen-tools/xh-udp $(B)/xen-tools/xh-fnv $(B)/xen-tools/xh-blkbench
 $(B)/xen-tools/%: tests/xen/tools/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $<")

@@ -146,6 +146,30 @@ watch_output() {
     WATCH_PIDS+=($!)
 }
 
+# watch_e9 STAMP: in the background, follows Xen's console log from now on and
+# writes the dom0 uptime of a domU's first port 0xe9 line ("(dN) ...", N > 0:
+# for HVM that is hvmloader, for PVH our kernel) to STAMP.e9, and of its
+# first "xhvm: kernel started" to STAMP.kernel: COM1 and the PV console alone
+# cannot time a PVH guest (no COM1; the PV console starts late in kmain).
+# One guest runs at a time, so any domU line is this scenario's.
+watch_e9() {
+    local stamp=$1
+    rm -f "$stamp.e9" "$stamp.kernel" "$stamp.fifo"; mkfifo "$stamp.fifo"
+    tail -F -n 0 "$HVLOG" > "$stamp.fifo" 2>/dev/null &
+    WATCH_PIDS+=($!)
+    {
+        local line u _
+        while IFS= read -r line; do
+            [[ $line == '(d'[1-9]* ]] || continue
+            read -r u _ < /proc/uptime
+            [ -e "$stamp.e9" ] || echo "$u" > "$stamp.e9"
+            [[ $line == *'xhvm: kernel started'* ]] && { echo "$u" > "$stamp.kernel"; break; }
+        done
+        exec cat > /dev/null
+    } < "$stamp.fifo" 2>/dev/null &
+    WATCH_PIDS+=($!)
+}
+
 # run_scenario INDEX COUNT NAME
 run_scenario() {
     local idx=$1 count=$2 name=$3 in=$IN/scenarios/$3 dir=$OUT/$3 tag="[$1/$2 $3]"
@@ -188,6 +212,7 @@ run_scenario() {
     else
         watch_output "$pvcon" "$dir/.first-pvcon" /dev/null
     fi
+    watch_e9 "$dir/.first-e9"
 
     say "$tag xl create (timeout $TIMEOUT s)"
     now; c_create=$NOW
@@ -300,6 +325,12 @@ run_scenario() {
     secs t_create $c_create; secs t_created $c_created; secs t_end $c_end
     [ -n "$c_first" ] && secs t_first $c_first
     [ -n "$c_plan" ] && secs t_plan $c_plan
+    # per source, for tools/compare-boot --xen (dom0 uptime, empty if none)
+    local t_com1= t_pvcon= t_e9= t_kernel=
+    [ -s "$dir/.first-com1" ] && read -r t_com1 < "$dir/.first-com1"
+    [ -s "$dir/.first-pvcon" ] && read -r t_pvcon < "$dir/.first-pvcon"
+    [ -s "$dir/.first-e9.e9" ] && read -r t_e9 < "$dir/.first-e9.e9"
+    [ -s "$dir/.first-e9.kernel" ] && read -r t_kernel < "$dir/.first-e9.kernel"
     {
         echo "END=$end"
         echo "CREATE_RC=$rc"
@@ -313,6 +344,10 @@ run_scenario() {
         echo "T_CREATED=$t_created"
         echo "T_FIRST=$t_first"
         echo "FIRST_SRC='$first_src'"
+        echo "T_FIRST_COM1=$t_com1"
+        echo "T_FIRST_PVCON=$t_pvcon"
+        echo "T_FIRST_E9=$t_e9"
+        echo "T_KERNEL_E9=$t_kernel"
         echo "T_PLAN=$t_plan"
         echo "T_END=$t_end"
         echo "WATCH_ROUNDS=$n"

@@ -169,11 +169,12 @@ _xh_dom0_pack() {
         --exclude=./usr/share/qemu/slof.bin --exclude=./usr/share/qemu/skiboot.lid --exclude=./usr/share/qemu/hppa-firmware.img \
         . | tar -C "$t" -xf - || xh_die "dom0 image: copying the root fs failed"
     # Modules dom0 needs: Xen backends and devices, virtio (the outer disks),
-    # loop, bridge/tun (vifs), then a fresh modules.dep for just these.
+    # loop, bridge/tun (vifs), xen-netfront (blkfront is under drivers/block)
+    # for the Linux baseline guest's initramfs, then a fresh modules.dep.
     ( cd "$r/usr/lib/modules/$kver" && \
       tar -cf - modules.order modules.builtin modules.builtin.modinfo \
           kernel/drivers/xen kernel/drivers/block kernel/drivers/virtio \
-          kernel/drivers/net/xen-netback kernel/drivers/net/tun.ko \
+          kernel/drivers/net/xen-netback kernel/drivers/net/xen-netfront.ko kernel/drivers/net/tun.ko \
           kernel/drivers/char/virtio_console.ko \
           kernel/net/bridge kernel/net/802 kernel/net/llc kernel/lib kernel/crypto ) \
       | { mkdir -p "$t/usr/lib/modules/$kver"; tar -C "$t/usr/lib/modules/$kver" -xf -; } \

@@ -1,32 +1,32 @@
 #!/bin/bash
 # linux-guest.sh: dom0's helpers for the Linux HVM baseline (make bench-xen).
 #   linux-guest.sh initramfs OUT      busybox + xen-blkfront/netfront + an /init that
-#                                     measures the disk and serves ping/UDP echo
+#                                     runs xh-blkbench on the scratch disk, then
+#                                     serves UDP echo (xh-udp) until dom0 stops it
 #   linux-guest.sh watch NAME LOG     in the background: dom0 uptime when the domain
 #                                     NAME appears and when each of its backends
 #                                     reaches Connected (4), one line each
 set -u
 case "$1" in
 initramfs)
-    out=$2 d=/tmp/xh-lg k=$(uname -r)
-    rm -rf $d; mkdir -p $d/bin $d/sbin $d/dev $d/proc $d/sys $d/etc $d/mod
-    cp /bin/busybox $d/bin/ && for a in sh mount insmod ip dd cat echo sleep ifconfig inetd poweroff sync uptime grep sed time; do ln -s busybox $d/bin/$a; done
-    cp /lib/modules/$k/kernel/drivers/block/xen-blkfront.ko /lib/modules/$k/kernel/drivers/net/xen-netfront.ko $d/mod/
-    echo "echo dgram udp wait root internal" > $d/etc/inetd.conf
+    # $XH_FILES holds xh-blkbench and xh-udp (static, built on the host).
+    out=$2 d=/tmp/xh-lg k=$(uname -r) tools=$(dirname "$0")
+    rm -rf $d; mkdir -p $d/bin $d/dev $d/proc $d/sys $d/mod
+    cp /bin/busybox $d/bin/ && for a in sh mount insmod ip cat echo sleep poweroff sync cut seq; do ln -s busybox $d/bin/$a; done
+    cp "$tools/xh-blkbench" "$tools/xh-udp" $d/bin/ || exit 1
+    cp /lib/modules/$k/kernel/drivers/block/xen-blkfront.ko /lib/modules/$k/kernel/drivers/net/xen-netfront.ko $d/mod/ || exit 1
     cat > $d/init <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev
-echo "linux-baseline: init at $(cut -d' ' -f1 /proc/uptime) s"
+up() { cut -d' ' -f1 /proc/uptime; }
+echo "linux-baseline: init at $(up) s"
 insmod /mod/xen-blkfront.ko; insmod /mod/xen-netfront.ko
-for i in $(seq 100); do [ -b /dev/xvde ] && [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
-echo "linux-baseline: devices at $(cut -d' ' -f1 /proc/uptime) s"
+for i in $(seq 300); do [ -b /dev/xvde ] && [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+echo "linux-baseline: devices at $(up) s"
 ip addr add 10.0.0.4/24 dev eth0; ip link set eth0 up
-echo "linux-baseline: seq write:"; time dd if=/dev/zero of=/dev/xvde bs=1M count=8 conv=fsync 2>&1
-echo 3 > /proc/sys/vm/drop_caches
-echo "linux-baseline: seq read:"; time dd if=/dev/xvde of=/dev/null bs=1M count=8 2>&1
-inetd /etc/inetd.conf
-echo "linux-baseline: serving on 10.0.0.4 for 40 s"
-sleep 40
+xh-blkbench /dev/xvde 256
+echo "linux-baseline: serving on 10.0.0.4 at $(up) s"
+xh-udp --serve 7 240
 echo "linux-baseline: done"
 sync; poweroff -f
 INIT

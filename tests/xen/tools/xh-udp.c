@@ -7,6 +7,11 @@
  *                                 byte for byte within 2 s (3 tries each)
  *   xh-udp ADDR PORT --rate SECS  send 64-byte datagrams for SECS seconds,
  *                                 one in flight, and print echoes per second
+ *   xh-udp --serve PORT SECS      echo every datagram back to its sender for
+ *                                 SECS seconds or until a datagram "xh-udp-stop"
+ *                                 (the Linux baseline guest's UDP echo server;
+ *                                 its busybox has no inetd)
+ *   xh-udp ADDR PORT --stop       send that stop datagram (3 times)
  *
  * Prints a summary line; exit 1 on any missing or wrong echo.  Static, built
  * on the host (the dom0 image has no compiler).
@@ -57,6 +62,42 @@ static int echo_once(int fd, const unsigned char *buf, size_t len, int timeout_m
     }
 }
 
+#define STOP "xh-udp-stop"
+
+/* Echo server: what xhvm's kernel/net does on port 7, for the Linux guest. */
+static int serve(unsigned short port, double secs)
+{
+    static unsigned char in[65536];
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+    double end = now_s() + secs;
+    unsigned long echoed = 0;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        fprintf(stderr, "xh-udp: serve on %u: %s\n", port, strerror(errno));
+        return 1;
+    }
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        struct sockaddr_in from;
+        socklen_t fl = sizeof(from);
+        int left = (int)((end - now_s()) * 1000);
+        ssize_t n;
+
+        if (left <= 0)
+            break;
+        if (poll(&p, 1, left) <= 0)
+            continue;
+        n = recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &fl);
+        if (n == (ssize_t)strlen(STOP) && !memcmp(in, STOP, strlen(STOP)))
+            break;
+        if (n >= 0 && sendto(fd, in, (size_t)n, 0, (struct sockaddr *)&from, fl) == n)
+            echoed++;
+    }
+    printf("xh-udp: served %lu echoes\n", echoed);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static unsigned char buf[1472];
@@ -64,8 +105,10 @@ int main(int argc, char **argv)
     unsigned min = 1, max = 1472, ok = 0, bad = 0, lost = 0;
     int fd;
 
+    if (argc >= 4 && !strcmp(argv[1], "--serve"))
+        return serve((unsigned short)atoi(argv[2]), atof(argv[3]));
     if (argc < 3 || inet_pton(AF_INET, argv[1], &a.sin_addr) != 1) {
-        fprintf(stderr, "usage: xh-udp ADDR PORT [MIN MAX | --rate SECS]\n");
+        fprintf(stderr, "usage: xh-udp ADDR PORT [MIN MAX | --rate SECS | --stop] | xh-udp --serve PORT SECS\n");
         return 2;
     }
     a.sin_port = htons((unsigned short)atoi(argv[2]));
@@ -73,6 +116,11 @@ int main(int argc, char **argv)
     if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
         fprintf(stderr, "xh-udp: socket/connect: %s\n", strerror(errno));
         return 1;
+    }
+    if (argc >= 4 && !strcmp(argv[3], "--stop")) {
+        for (int i = 0; i < 3; i++, usleep(100000))
+            send(fd, STOP, strlen(STOP), 0);
+        return 0;
     }
     if (argc >= 5 && !strcmp(argv[3], "--rate")) {
         double secs = atof(argv[4]), t0 = now_s(), rtt_min = 1e9;
