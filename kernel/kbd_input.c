@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include <xhvm/kbdfront.h>
-#include <xhvm/timer.h>
 
 #include "console.h"
 #include "console_input.h"
@@ -95,30 +94,4 @@ void kbd_check(void)
 unsigned long kbd_keys(void)
 {
     return keys;
-}
-
-static bool kbd_line(void *line)
-{
-    return keys && console_input_line(line, 64);
-}
-
-/* xhvm.dom0: the harness types a line with QEMU's sendkey, which reaches us
- * through the vkbd backend (we have no PS/2 driver, so nothing else can). */
-void kbd_input_check(void)
-{
-    char line[64] = "";
-    unsigned n = 0, up = 0;
-    struct xh_kbdfront *k;
-    bool ok;
-
-    while ((k = xh_kbdfront_device(n++)) != NULL)
-        up += xh_kbdfront_connected(k);
-    if (!up) {
-        tap_skip("no connected vkbd", "kbdfront: a line typed on the PV keyboard arrives");
-        return;
-    }
-    kprintf("kbdfront: waiting up to 60 s for a line typed on the PV keyboard\n");
-    ok = xh_wait_until(kbd_line, line, 60000ull * 1000000ull) == 0;
-    tap_check(ok, "no key line within 60 s", "kbdfront: a line typed on the PV keyboard arrives (\"%s\", %lu keys)",
-              line, keys);
 }

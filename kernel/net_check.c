@@ -77,6 +77,17 @@ static bool dom0_done(const char *key, char *verdict, size_t size)
     return xh_xs_read(XH_XS_NO_TXN, path, verdict, size, NULL) == 0 && verdict[0];
 }
 
+/* The verdict key is watched rather than read every round: a xenstore round
+ * trip holds up the frames waiting meanwhile (it cost pings tens of ms). */
+static struct xh_xs_watch verdict_watch;
+static volatile bool verdict_changed;
+
+static void on_verdict(struct xh_xs_watch *w, const char *path, void *arg)
+{
+    (void)w, (void)path, (void)arg;
+    verdict_changed = true;
+}
+
 /*
  * Answer on every connected vif until dom0 writes data/xhvm/<key> (its
  * verdict, "ok - ..." or "failed - ...") or 180 s pass; one check named what.
@@ -84,10 +95,10 @@ static bool dom0_done(const char *key, char *verdict, size_t size)
 void net_serve(const char *cmdline, const char *key, const char *what)
 {
     unsigned n = xh_netfront_count() < MAX_VIFS ? xh_netfront_count() : MAX_VIFS;
-
-    char verdict[128] = "", a[NET_IPV4_STRLEN];
+    char verdict[128] = "", a[NET_IPV4_STRLEN], path[64];
     uint64_t start, echoes = 0, pings = 0;
     unsigned serving = 0;
+    bool watched;
 
     for (unsigned i = 0; i < n; i++) {
         struct xh_netfront *nf = xh_netfront_get(i);
@@ -112,14 +123,25 @@ void net_serve(const char *cmdline, const char *key, const char *what)
         return;
     }
     kprintf("netfront: waiting up to 180 s for dom0's network checks (data/xhvm/%s)\n", key);
+    xh_snprintf(path, sizeof(path), "data/xhvm/%s", key);
+    watched = xh_xs_watch(&verdict_watch, path, on_verdict, NULL) == 0;
+    verdict_changed = true;
     start = xh_pvclock_ns();
-    while (xh_pvclock_ns() - start < 180000 * MS && !dom0_done(key, verdict, sizeof(verdict))) {
-        /* serve for a while between looks at xenstore (each is a round trip to dom0) */
-        for (unsigned k = 0; k < 25; k++)
+    while (xh_pvclock_ns() - start < 180000 * MS) {
+        /* without the watch, look at the key every 25 rounds */
+        if (verdict_changed || !watched) {
+            verdict_changed = false;
+            if (dom0_done(key, verdict, sizeof(verdict)))
+                break;
+        }
+        for (unsigned k = 0; k < 25 && !verdict_changed; k++) {
             for (unsigned i = 0; i < n; i++)
                 xh_netfront_wait(xh_netfront_get(i), 20 * MS);
-        xh_xs_dispatch_watches();
+            xh_xs_dispatch_watches();
+        }
     }
+    if (watched)
+        xh_xs_unwatch(&verdict_watch);
     for (unsigned i = 0; i < n; i++) {
         pings += nifs[i].stats.icmp_echo_replies;
         echoes += nifs[i].stats.udp_echo_replies;

@@ -37,6 +37,7 @@ static void (*hypervisor_off)(bool success);
 
 void power_set_acpi(const struct acpi_info *info) { acpi = info; }
 void power_set_hypervisor_off(void (*off)(bool success)) { hypervisor_off = off; }
+bool power_has_hypervisor_off(void) { return hypervisor_off != NULL; }
 
 /* A FADT register: I/O port, or MMIO inside the identity-mapped 4 GiB. */
 static bool reg_usable(const struct acpi_reg *r)

@@ -24,5 +24,6 @@ void power_set_acpi(const struct acpi_info *acpi);
 /* Optional: a hypervisor's own shutdown (Xen SCHEDOP_shutdown), tried before
  * ACPI; it returns only if it did not work. */
 void power_set_hypervisor_off(void (*off)(bool success));
+bool power_has_hypervisor_off(void);
 
 #endif

@@ -6,8 +6,10 @@
  * number of 1.193182 MHz clocks (CAL_MS).  The TSC is measured in the same
  * window.  Without a PIT (Xen PVH has none), CPUID leaf 0x15 ECX, the core
  * crystal clock that also drives the LAPIC timer (SDM §19.7.3), is used when
- * the CPU reports it.
+ * the CPU reports it; on Xen the TSC rate Xen announces in CPUID is the
+ * reference instead, and the LAPIC timer is measured against the TSC.
  */
+#include <xhvm/cpuid.h>
 #include <xhvm/x86.h>
 
 #include "kernel/console.h"
@@ -82,6 +84,40 @@ static bool calibrate_with_cpuid(void)
     return true;
 }
 
+/*
+ * Xen guests without a PIT (PVH): xen/include/public/arch-x86/cpuid.h, leaf
+ * base+3 sub-leaf 0 ECX is the guest's TSC frequency in kHz; count the LAPIC
+ * timer over CAL_MS of TSC.
+ */
+static bool calibrate_with_xen_tsc(void)
+{
+    struct xh_cpuid_info ci;
+    struct xh_cpuid_regs r;
+    uint64_t khz, tsc0, span;
+    uint32_t start, end;
+
+    xh_cpuid_probe(&ci);
+    if (!ci.xen || ci.max_leaf < ci.base + 3)
+        return false;
+    xh_cpuid(ci.base + 3, 0, &r);
+    khz = r.ecx;
+    if (khz < 1000 || khz > 100000000)     /* 1 MHz .. 100 GHz, else not a rate to trust */
+        return false;
+    span = khz * CAL_MS;
+    lapic_timer_start_oneshot_masked(0xffffffffu);
+    start = lapic_timer_current();
+    tsc0 = xh_rdtsc();
+    while (xh_rdtsc() - tsc0 < span)
+        ;
+    end = lapic_timer_current();
+    lapic_timer_stop();
+    lapic_hz = (uint64_t)(start - end) * 1000 / CAL_MS;
+    tsc_hz = khz * 1000;
+    kprintf("timer: no PIT; Xen's TSC %llu kHz (CPUID 0x%x): LAPIC timer %lu Hz (after /%u) over %u ms\n",
+            (unsigned long long)khz, ci.base + 3, lapic_hz, LAPIC_DIVIDE, CAL_MS);
+    return true;
+}
+
 bool timer_init(void)
 {
     unsigned long flags;
@@ -92,7 +128,7 @@ bool timer_init(void)
         return false;
     }
     flags = cpu_irq_save();
-    ok = calibrate_with_pit() || calibrate_with_cpuid();
+    ok = calibrate_with_pit() || calibrate_with_xen_tsc() || calibrate_with_cpuid();
     if (ok && lapic_hz < MIN_LAPIC_HZ) {
         kprintf("timer: LAPIC timer rate %lu Hz is implausible\n", lapic_hz);
         ok = false;

@@ -361,10 +361,8 @@ bool xen_init_and_check(const struct xh_cpuid_info *ci, const char *cmdline)
         blk_skip("no xenstore");
         tap_skip("no xenstore", "control: watching control/shutdown");
     }
-    if (cmdline_has(cmdline, "xhvm.dom0")) {
+    if (cmdline_has(cmdline, "xhvm.dom0"))
         check_console_input();
-        kbd_input_check();
-    }
     return true;
 }
 

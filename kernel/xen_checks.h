@@ -37,8 +37,6 @@ void hotplug_check(const char *cmdline);
 int kbd_input_register(void);
 void kbd_check(void);
 unsigned long kbd_keys(void);
-/* xhvm.dom0: a line typed through the vkbd (QEMU sendkey from dom0). */
-void kbd_input_check(void);
 
 /* Network frontend checks and the IPv4 responder (kernel/net_check.c); xhvm.nettest, xhvm.ip=. */
 void net_check(const char *cmdline);

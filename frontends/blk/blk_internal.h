@@ -61,9 +61,6 @@ struct xh_xenbus_device;
 #ifndef XH_BLK_MAX_INDIRECT_SEGS
 #define XH_BLK_MAX_INDIRECT_SEGS 128u
 #endif
-#ifndef XH_BLK_POOL_PAGES
-#define XH_BLK_POOL_PAGES 256u
-#endif
 /* Offer persistent grants (blkif.h feature-persistent); used only when the backend offers them too. */
 #ifndef XH_BLK_OFFER_PERSISTENT
 #define XH_BLK_OFFER_PERSISTENT 1
@@ -73,6 +70,11 @@ struct xh_xenbus_device;
 
 #define BLK_MAX_INDIRECT_PAGES \
     ((XH_BLK_MAX_INDIRECT_SEGS + BLK_SEGS_PER_INDIRECT_PAGE - 1) / BLK_SEGS_PER_INDIRECT_PAGE)
+/* Two of the largest requests at once (258 pages by default): a 1 MiB transfer,
+ * two 512 KiB ring requests, goes out whole instead of half at a time. */
+#ifndef XH_BLK_POOL_PAGES
+#define XH_BLK_POOL_PAGES (2u * (XH_BLK_MAX_INDIRECT_SEGS + BLK_MAX_INDIRECT_PAGES))
+#endif
 
 _Static_assert(XH_BLK_MAX_RING_ORDER <= 8, "ring-ref0..255 at most");
 _Static_assert(XH_BLK_MAX_INDIRECT_SEGS > BLKIF_MAX_SEGMENTS_PER_REQUEST, "indirect must beat direct");

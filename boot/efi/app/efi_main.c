@@ -303,7 +303,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     ho->size = sizeof(*ho);
     ho->bi.path = XH_BOOT_EFI;
     ho->bi.entry_magic = XH_EFI_MAGIC;
-    stamp(ho, "efi entry", tsc_entry);
+    stamp(ho, "entry", tsc_entry);
 
     if (!EFI_ERROR(bs->HandleProtocol(image, &li_guid, (void **)&li)) && li) {
         if (cmdline_from_options(li, ho->bi.cmdline, sizeof(ho->bi.cmdline)))
