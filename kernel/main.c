@@ -199,42 +199,73 @@ static void check_acpi(const struct xh_boot_info *bi)
         tap_check(acpi.s5_found, acpi.fadt_found ? "no \\_S5_ package" : "no FADT", "acpi: S5 sleep type found");
 }
 
+/*
+ * The reference clock for the timer checks: PIT channel 2, or without a PIT
+ * (Xen PVH) the TSC at the rate calibration took from Xen.  Busy-waits ms
+ * with interrupts as they are; false if neither clock is there or the PIT
+ * wait failed.
+ */
+static bool reference_wait_ms(uint32_t ms, const char **name)
+{
+    uint64_t hz = timer_tsc_hz(), t0;
+
+    if (pit_ch2_present()) {
+        *name = "PIT";
+        return pit_delay_us(ms * 1000u);
+    }
+    *name = "TSC";
+    if (!hz)
+        return false;
+    t0 = xh_rdtsc();
+    while (xh_rdtsc() - t0 < hz / 1000 * ms)
+        __asm__ volatile("pause");
+    return true;
+}
+
 static void check_timer(void)
 {
     char why[96];
+    const char *ref;
     uint64_t t0, n;
-    bool pit_ok, expired;
+    bool ref_ok, long_enough;
 
     tap_check(lapic_enabled(), "no usable local APIC", "lapic: enabled");
     if (!timer_running()) {
         tap_check(false, "LAPIC timer not calibrated", "timer: LAPIC timer ticks arrive");
         return;
     }
-    if (!pit_ch2_present()) {
-        tap_skip("no PIT to measure against", "timer: LAPIC timer ticks arrive");
-        tap_skip("no PIT to measure against", "timer: timer_wait_ms waits long enough");
+    if (!pit_ch2_present() && !timer_tsc_hz()) {
+        tap_skip("no PIT and no known TSC rate to measure against", "timer: LAPIC timer ticks arrive");
+        tap_skip("no PIT and no known TSC rate to measure against", "timer: timer_wait_ms waits long enough");
         return;
     }
     t0 = timer_ticks();
-    pit_ok = pit_delay_us(100000);
+    ref_ok = reference_wait_ms(100, &ref);
     n = timer_ticks() - t0;
-    tap_note("timer: %lu ticks in 100 ms of PIT time (expect %u)", n, TIMER_HZ / 10);
+    tap_note("timer: %lu ticks in 100 ms of %s time (expect %u)", n, ref, TIMER_HZ / 10);
     /* "Arrive", at a plausible rate: under Xen on a loaded (nested) host the
      * emulated timers lose ticks against each other, so only absence or a
      * wildly wrong rate (a mis-programmed divider or count) fails. */
-    if (!pit_ok)
-        xh_snprintf(why, sizeof(why), "the PIT wait failed (%lu ticks)", n);
+    if (!ref_ok)
+        xh_snprintf(why, sizeof(why), "the %s wait failed (%lu ticks)", ref, n);
     else if (n == 0)
         xh_snprintf(why, sizeof(why), "no tick in 100 ms");
     else
         xh_snprintf(why, sizeof(why), "%lu ticks in 100 ms: more than 3x the programmed rate", n);
-    tap_check(pit_ok && n >= 1 && n <= 3 * (TIMER_HZ / 10), why, "timer: LAPIC timer ticks arrive");
+    tap_check(ref_ok && n >= 1 && n <= 3 * (TIMER_HZ / 10), why, "timer: LAPIC timer ticks arrive");
 
     /* Lower bound only: a slow host may stretch the wait, never shorten it. */
-    pit_ch2_start(PIT_HZ * 20 / 1000);
-    timer_wait_ms(30);
-    expired = pit_ch2_expired();
-    tap_check(expired, "returned before 20 ms of PIT time", "timer: timer_wait_ms waits long enough");
+    if (pit_ch2_present()) {
+        pit_ch2_start(PIT_HZ * 20 / 1000);
+        timer_wait_ms(30);
+        long_enough = pit_ch2_expired();
+    } else {
+        t0 = xh_rdtsc();
+        timer_wait_ms(30);
+        long_enough = xh_rdtsc() - t0 >= timer_tsc_hz() / 1000 * 20;
+    }
+    xh_snprintf(why, sizeof(why), "returned before 20 ms of %s time", ref);
+    tap_check(long_enough, why, "timer: timer_wait_ms waits long enough");
 }
 
 static void check_ioapic_pit(void)
