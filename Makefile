@@ -29,7 +29,8 @@ LIB_SRCS  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c $(d)/*.S))
 # only into xhvm-mb.elf, so xhvm.elf stays a PVH kernel.
 MB_HEADER_SRC := boot/multiboot/multiboot_header.S
 MB_HEADER_OBJ := $(B)/k/boot/multiboot/multiboot_header.o
-KERN_SRCS := $(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c)) \
+# boot/efi/efi_mmap.c runs in the EFI application only (before the kernel exists).
+KERN_SRCS := $(filter-out boot/efi/efi_mmap.c,$(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.c))) \
              $(filter-out boot/bios/% $(MB_HEADER_SRC),$(foreach d,$(KERN_DIRS),$(wildcard $(d)/*.S)))
 KOBJS     := $(patsubst %,$(B)/k/%.o,$(basename $(KERN_SRCS) $(LIB_SRCS)))
 
