@@ -26,9 +26,6 @@
 #                         (e.g. kernel = "@XH_FILES@/xhvm.elf" for PVH); the
 #                         word @DOM0_KERNEL@ copies dom0's own kernel as
 #                         @XH_FILES@/vmlinuz (a Linux baseline guest boots it)
-#   first: yes            run before the folder's other scenarios (hvm-ovmf: QEMU
-#                         7.2 aborted the whole nested run, an assertion in its
-#                         TCG interrupt code, when OVMF ran late in a long run)
 #   cmdline: TEXT         boot build/xhvm.elf with this kernel command line (the
 #                         harness makes the scenario's own disk image; needs
 #                         image: guest), e.g. "xhvm.evtchn=intx"
@@ -83,12 +80,7 @@ xh_scn_find() {
     local a
     [ $# -gt 0 ] || set -- "$XH_DIR/scenarios"
     for a in "$@"; do
-        if [ -d "$a" ]; then
-            ls "$a"/*.cfg 2>/dev/null | LC_ALL=C sort > "${TMPDIR:-/tmp}/xh-scn.$$"
-            # "first: yes" scenarios lead, each group in name order
-            grep -l '^#@[[:space:]]*first:[[:space:]]*yes' $(cat "${TMPDIR:-/tmp}/xh-scn.$$") /dev/null 2>/dev/null
-            grep -L '^#@[[:space:]]*first:[[:space:]]*yes' $(cat "${TMPDIR:-/tmp}/xh-scn.$$") 2>/dev/null
-            rm -f "${TMPDIR:-/tmp}/xh-scn.$$"
+        if [ -d "$a" ]; then ls "$a"/*.cfg 2>/dev/null | LC_ALL=C sort
         elif [ -f "$a" ]; then echo "$a"
         elif [ -f "$XH_DIR/scenarios/$a.cfg" ]; then echo "$XH_DIR/scenarios/$a.cfg"
         elif [ -f "$XH_DIR/faults/$a.cfg" ]; then echo "$XH_DIR/faults/$a.cfg"
